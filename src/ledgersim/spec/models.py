@@ -47,10 +47,10 @@ class Groups(Strict):
 
 
 class Contracts(Strict):
-    min_per_customer: int = Field(1, ge=1, le=50)
-    max_per_customer: int = Field(5, ge=1, le=50)
+    min_per_customer: int = Field(3, ge=1, le=50)
+    max_per_customer: int = Field(15, ge=1, le=50)
     schedules: dict[str, float] = Field(
-        default_factory=lambda: {"monthly": 0.5, "quarterly": 0.2, "annual": 0.08, "milestone": 0.1, "one_off": 0.12}
+        default_factory=lambda: {"monthly": 0.6, "quarterly": 0.15, "annual": 0.07, "milestone": 0.08, "one_off": 0.1}
     )
     usd_share: float = Field(0.15, ge=0, le=1, description="share of non-US contracts billed in USD")
     po_policy: dict[str, float] = Field(default_factory=lambda: {"per_invoice": 0.4, "blanket": 0.35, "none": 0.25})
@@ -90,7 +90,7 @@ class Payments(Strict):
 
 
 class NonReceivable(Strict):
-    share: float = Field(0.22, ge=0, lt=0.95, description="share of bank lines that settle no customer invoice")
+    share: float = Field(0.25, ge=0, lt=0.95, description="share of bank lines that settle no customer invoice")
     kinds: dict[str, float] = Field(
         default_factory=lambda: {
             "bank_fee": 0.3, "payroll": 0.12, "tax": 0.1, "vendor_payment": 0.33,

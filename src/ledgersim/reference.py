@@ -1,0 +1,35 @@
+"""Reference data shipped with the package (word lists, countries, catalog)."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+def _text(name: str) -> str:
+    return resources.files("ledgersim.data").joinpath(name).read_text("utf-8")
+
+
+@functools.cache
+def yaml_data(name: str) -> Any:
+    """A YAML file from ``ledgersim/data``, parsed once per process."""
+    return yaml.safe_load(_text(name))
+
+
+@functools.cache
+def csv_rows(name: str) -> tuple[dict[str, str], ...]:
+    """A CSV file from ``ledgersim/data`` as rows, parsed once per process."""
+    return tuple(csv.DictReader(io.StringIO(_text(name))))
+
+
+def countries() -> dict[str, dict[str, Any]]:
+    return yaml_data("countries.yaml")
+
+
+def currencies() -> dict[str, dict[str, Any]]:
+    return yaml_data("currencies.yaml")
