@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from ledgersim import __version__, pipeline
 from ledgersim.engine import Engine, LocalEngine
 from ledgersim.errors import DatasetError, LedgersimError
-from ledgersim.io.duckdb_build import DB_FILE, build_duckdb
+from ledgersim.io.duckdb_build import DB_FILE, build_duckdb, duckdb_content
 from ledgersim.io.files import FORMATS, sha256_file, write_table
 from ledgersim.io.manifest import MANIFEST, write_manifest
 from ledgersim.plan import Offsets, Partition, Plan, make_plan
@@ -129,8 +129,7 @@ def generate(
         for key, counts in result.tallies.items():
             tallies.setdefault(key, Counter()).update(counts)
 
-    if duckdb:
-        build_duckdb(root)
+    db_content = duckdb_content(build_duckdb(root)) if duckdb else None
     files.sort(key=lambda f: f["path"])
     rows: Counter[str] = Counter()
     for f in files:
@@ -146,7 +145,7 @@ def generate(
                             "primary_key": list(t.primary_key)} for t in TABLES},
         "summary": {k: dict(sorted(v.items())) for k, v in sorted(tallies.items())},
         "files": files,
-        "duckdb": DB_FILE if duckdb else None,
+        "duckdb": {"path": DB_FILE, "content": db_content} if db_content else None,
     }
     write_manifest(root, manifest)
     return manifest

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from ledgersim.io.duckdb_build import DB_FILE, parquet_glob
+from ledgersim.io.duckdb_build import content_hash, duckdb_content, parquet_glob
 from ledgersim.io.files import sha256_file
 from ledgersim.io.manifest import read_manifest
 from ledgersim.schema import TABLES
@@ -170,7 +170,7 @@ def validate(root: Path) -> Report:
         _check_business_days(con, record)
     finally:
         con.close()
-    _check_duckdb(root, report, record)
+    _check_duckdb(root, manifest, record)
     return report
 
 
@@ -189,18 +189,24 @@ def _check_business_days(con: duckdb.DuckDBPyConnection, record) -> None:  # typ
     record("bank_transactions", "booked on a business day of the account's country", bad, total)
 
 
-def _check_duckdb(root: Path, report: Report, record) -> None:  # type: ignore[no-untyped-def]
-    path = root / DB_FILE
-    if not path.is_file():
-        record("ledger.duckdb", "the database file exists", [DB_FILE])
+def _check_duckdb(root: Path, manifest: dict, record) -> None:  # type: ignore[no-untyped-def]
+    """ledger.duckdb holds exactly the Parquet data (content, not bytes)."""
+    entry = manifest.get("duckdb")
+    if not entry:
         return
-    con = duckdb.connect(str(path), read_only=True)
+    path = root / entry["path"]
+    if not path.is_file():
+        record("ledger.duckdb", "the database file exists", [entry["path"]])
+        return
+    stored = duckdb_content(path)
+    con = duckdb.connect()
     try:
+        _register(con, root)
         differ = []
         for t in TABLES:
-            n = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]  # type: ignore[index]
-            if n != report.rows.get(t.name):
-                differ.append(f"{t.name}: {n} rows, Parquet has {report.rows.get(t.name)}")
-        record("ledger.duckdb", "every table has the rows of its Parquet files", differ)
+            parquet = content_hash(con, t.name, t.schema.names)
+            if stored.get(t.name) != parquet or entry["content"].get(t.name) != parquet:
+                differ.append(t.name)
+        record("ledger.duckdb", "every table holds the same rows as its Parquet files", differ)
     finally:
         con.close()

@@ -66,6 +66,25 @@ def parquet_glob(root: Path, t: Table) -> str:
     return (root / f"{t.path}.parquet").as_posix()
 
 
+def content_hash(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> str:
+    """Order-independent fingerprint of a table's rows (count and summed row hashes).
+
+    DuckDB does not write byte-identical files run to run, so the manifest
+    records this per table and ``validate`` compares it with the Parquet data.
+    """
+    cols = ", ".join(f'"{c}"' for c in columns)
+    n, total = con.execute(f"SELECT count(*), coalesce(sum(hash({cols})::HUGEINT), 0) FROM {relation}").fetchone()  # type: ignore[misc]
+    return f"{n}:{total}"
+
+
+def duckdb_content(path: Path) -> dict[str, str]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {t.name: content_hash(con, t.name, t.schema.names) for t in TABLES}
+    finally:
+        con.close()
+
+
 def build_duckdb(root: Path) -> Path:
     path = root / DB_FILE
     tmp = root / f".{DB_FILE}.tmp"

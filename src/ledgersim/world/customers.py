@@ -104,7 +104,7 @@ def generate(plan: Plan, part: Partition) -> Customers:
     id_gen = plan.rng("customer_identity", part.index)
     for code in sorted(set(country.tolist())):  # one library call per country
         rows = np.flatnonzero(country == code)
-        tax_id[rows], tax_type[rows] = identity.tax_ids(code, id_gen, len(rows))
+        tax_id[rows], tax_type[rows] = identity.tax_ids(code, id_gen, len(rows), index=gidx[rows])
         bank_name[rows], bank_account[rows], bic[rows] = identity.bank_details(code, id_gen, len(rows))
 
     beh = plan.rng("customer_behaviour", part.index)
