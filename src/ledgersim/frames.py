@@ -24,6 +24,47 @@ def money(cents: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(MONEY, len(cents), [None, pa.py_buffer(words.tobytes())])
 
 
+def index_of(values: np.ndarray, vocabulary: "tuple[str, ...] | list[str] | np.ndarray") -> np.ndarray:
+    """Position of each value in ``vocabulary`` (any order); unknown values are a bug."""
+    vocab = np.asarray(vocabulary)
+    order = np.argsort(vocab, kind="stable")
+    pos = np.minimum(np.searchsorted(vocab[order], values), max(len(vocab) - 1, 0))
+    idx = order[pos] if len(vocab) else np.zeros(len(values), np.int64)
+    if len(values) and not np.all(vocab[idx] == values):
+        raise ValueError(f"values outside the vocabulary {list(vocab)}")
+    return idx
+
+
+def round_half_up(x: np.ndarray, unit: np.ndarray | int = 1) -> np.ndarray:
+    """Commercial rounding of cents to a multiple of ``unit`` (numpy's round is
+    half-to-even). For float products such as FX conversions; exact rates
+    go through :func:`apply_rate`."""
+    u = np.asarray(unit, dtype=np.int64)
+    return (np.floor(np.asarray(x, dtype=np.float64) / u + 0.5).astype(np.int64) * u).astype(np.int64)
+
+
+def apply_rate(amount: np.ndarray, rate: np.ndarray, unit: np.ndarray | int = 1) -> np.ndarray:
+    """``amount * rate`` rounded half-up to a multiple of ``unit`` cents, exactly:
+    rates are read with 8 decimals as integers, so no float error decides a
+    rounding."""
+    scale = 10**8
+    r = np.rint(np.asarray(rate, dtype=np.float64) * scale).astype(np.int64)
+    a = np.asarray(amount, dtype=np.int64)
+    step = np.asarray(unit, dtype=np.int64) * scale
+    prod = a.astype(object) * r if np.abs(a).max(initial=0) > 2**62 // scale else a * r
+    return np.asarray((prod + step // 2) // step * np.asarray(unit, dtype=np.int64), dtype=np.int64)
+
+
+def minor_unit(currency: np.ndarray) -> np.ndarray:
+    """Cents per smallest amount written in each currency (100 for whole rupiah)."""
+    from ledgersim.reference import currencies
+
+    info = currencies()
+    codes = list(info)
+    units = np.array([10 ** (2 - info[c]["decimals"]) for c in codes], dtype=np.int64)
+    return units[index_of(currency, codes)]
+
+
 def cents(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """decimal128(18, 2) -> int64 cents (inverse of :func:`money`); nulls become 0."""
     if isinstance(arr, pa.ChunkedArray):

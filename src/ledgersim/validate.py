@@ -16,6 +16,7 @@ import numpy as np
 from ledgersim.io.duckdb_build import content_hash, duckdb_content, parquet_glob
 from ledgersim.io.files import sha256_file
 from ledgersim.io.manifest import read_manifest
+from ledgersim.reference import currencies
 from ledgersim.schema import TABLES
 from ledgersim.world import calendar
 
@@ -56,6 +57,20 @@ class Report:
         return "\n".join(out)
 
 
+def _decimals_sql(column: str) -> str:
+    """SQL for the decimals amounts of a currency are written with."""
+    cases = " ".join(f"WHEN '{c}' THEN {v['decimals']}" for c, v in currencies().items())
+    return f"CASE {column} {cases} ELSE 2 END"
+
+
+def _round_sql(expr: str, currency: str) -> str:
+    """SQL rounding ``expr`` half-up to the decimals of the row's currency."""
+    # each branch cast back to cents: DuckDB would otherwise type the CASE by its widest scale-0 branch
+    cases = " ".join(f"WHEN '{c}' THEN CAST(round({expr}, {v['decimals']}) AS DECIMAL(38,2))"
+                     for c, v in currencies().items())
+    return f"CASE {currency} {cases} ELSE CAST(round({expr}, 2) AS DECIMAL(38,2)) END"
+
+
 def _rules() -> list[tuple[str, str, str]]:
     """(table, rule, SQL returning the key of each violating row)."""
     rules: list[tuple[str, str, str]] = []
@@ -83,8 +98,9 @@ def _rules() -> list[tuple[str, str, str]]:
          "FROM invoice_lines GROUP BY 1) l USING (invoice_number) WHERE coalesce(l.s, 0) <> i.net_amount"),
         ("invoices", "amount equals net_amount plus tax_amount",
          "SELECT invoice_number FROM invoices WHERE amount <> net_amount + tax_amount"),
-        ("invoices", "tax_amount equals net_amount times tax_rate (to the cent)",
-         "SELECT invoice_number FROM invoices WHERE abs(tax_amount - round(net_amount * tax_rate, 2)) > 0.01"),
+        ("invoices", "tax_amount equals net_amount times tax_rate, rounded half-up to the currency's unit",
+         "SELECT invoice_number FROM invoices WHERE tax_amount <> "
+         + _round_sql("CAST(net_amount AS DECIMAL(38,2)) * CAST(tax_rate AS DECIMAL(18,8))", "currency")),
         ("invoices", "due_date is not before issue_date",
          "SELECT invoice_number FROM invoices WHERE due_date < issue_date"),
         ("transaction_truth", "allocations add up to allocated_amount",
@@ -94,10 +110,11 @@ def _rules() -> list[tuple[str, str, str]]:
         ("transaction_truth", "allocated plus unapplied equals the amount in invoice currency",
          "SELECT transaction_id FROM transaction_truth WHERE amount_invoice_currency IS NOT NULL "
          "AND allocated_amount + unapplied_amount <> amount_invoice_currency"),
-        ("transaction_truth", "amount in invoice currency equals the bank amount FX-converted",
+        ("transaction_truth", "amount in invoice currency equals the bank amount FX-converted (to the unit)",
          "SELECT t.transaction_id FROM transaction_truth t JOIN bank_transactions b USING (transaction_id) "
          "WHERE t.amount_invoice_currency IS NOT NULL AND "
-         "abs(t.amount_invoice_currency - round(CAST(b.amount AS DOUBLE) * t.fx_rate, 2)) > 0.005"),
+         f"abs(t.amount_invoice_currency - CAST(b.amount AS DOUBLE) * t.fx_rate) > "
+         f"0.5 / power(10, {_decimals_sql('t.invoice_currency')}) + 1e-6"),
         ("transaction_truth", "same-currency lines are not converted",
          "SELECT t.transaction_id FROM transaction_truth t JOIN bank_transactions b USING (transaction_id) "
          "WHERE t.invoice_currency = b.currency AND t.amount_invoice_currency <> b.amount"),

@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from ledgersim import frames
+from ledgersim.frames import index_of, minor_unit
 from ledgersim.plan import Partition, Plan
 from ledgersim.reference import countries
 from ledgersim.world import calendar
@@ -48,9 +49,7 @@ class Accounts:
         return np.asarray(self.table["country"].to_numpy(zero_copy_only=False))
 
     def for_currency(self, cur: np.ndarray) -> np.ndarray:
-        order = np.argsort(self.currency)
-        pos = np.searchsorted(self.currency[order], cur)
-        return order[np.minimum(pos, len(order) - 1)]
+        return index_of(cur, self.currency)
 
 
 @dataclass
@@ -103,7 +102,8 @@ def _other_lines(plan: Plan, part: Partition, accounts: Accounts, n_receivable: 
     payroll = kind == "payroll"
     day[payroll] = day[payroll].astype("datetime64[M]").astype("datetime64[D]") + np.timedelta64(24, "D")
     rate = fxr.units_per_usd(fxr.codes_to_idx(cur), day) if n else np.zeros(0)
-    amount = np.maximum(1, np.round(usd * rate * 100)).astype(np.int64)
+    unit = minor_unit(cur)
+    amount = np.maximum(unit, np.round(usd * rate * 100 / unit) * unit).astype(np.int64)
     dirs = np.array([OTHER_SHAPE[k][0] for k in OTHER_KINDS])[idx]
     direction = np.where(dirs == "CD", np.where(gen.random(n) < 0.5, "C", "D"), dirs)
     return {"account": account, "date": day, "amount": amount, "currency": cur, "direction": direction,

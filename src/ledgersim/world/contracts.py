@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from ledgersim import frames
+from ledgersim.frames import apply_rate, index_of, minor_unit, round_half_up
 from ledgersim.plan import DIVISION_PREFIX, Offsets, Partition, Plan
 from ledgersim.reference import csv_rows, currencies
 from ledgersim.spec.models import DIVISIONS, SCHEDULES
@@ -114,7 +115,7 @@ def generate(plan: Plan, part: Partition, cust: Customers) -> Contracts:
     customer = np.repeat(np.arange(n_cust), per)
     n = len(customer)
 
-    own_div = np.searchsorted(np.array(DIVISIONS), cust.industry)[customer] if n else np.zeros(0, np.int64)
+    own_div = index_of(cust.industry, DIVISIONS)[customer]
     division = np.where(gen.random(n) < 0.8, own_div, gen.integers(0, len(DIVISIONS), n))
     sched = weighted_index(gen, sc.schedules, n, SCHEDULES)
     home = cust.currency[customer] if n else np.array([], dtype="<U3")
@@ -148,7 +149,7 @@ def generate(plan: Plan, part: Partition, cust: Customers) -> Contracts:
     lo_p, hi_p = cat_first[ldiv], cat_first[ldiv + 1]
     product = lo_p + (gen.random(nl) * (hi_p - lo_p)).astype(np.int64)
     seg_value = np.array([LINE_VALUE_USD[s] for s in ("enterprise", "mid_market", "smb")])
-    seg_idx = np.searchsorted(np.array(["enterprise", "mid_market", "smb"]), cust.segment)
+    seg_idx = index_of(cust.segment, ("enterprise", "mid_market", "smb"))
     target = seg_value[seg_idx[customer[line_contract]]] if nl else np.zeros(0)
     big = np.isin(sched_name[line_contract], ["milestone", "one_off"]) if nl else np.zeros(0, bool)
     target = target * np.where(big, 8.0, 1.0) * gen.lognormal(0.0, 0.6, nl)
@@ -188,7 +189,7 @@ def generate(plan: Plan, part: Partition, cust: Customers) -> Contracts:
 
 def contract_value(c: Contracts) -> np.ndarray:
     """Net value of one billing period (all lines), cents, per contract."""
-    line_net = np.round(c.line_qty * c.line_price).astype(np.int64)
+    line_net = round_half_up(c.line_qty * c.line_price)
     return np.bincount(c.line_contract, weights=line_net, minlength=len(c)).astype(np.int64)
 
 
@@ -206,7 +207,7 @@ def _schedule(plan: Plan, c: Contracts, gen: np.random.Generator) -> Schedule:
     dates = _add_months(c.start[con], j * step[con])
     parts.append((con, dates, np.full(len(con), KIND_RECURRING), np.zeros(len(con), np.int64), value[con]))
     # milestones: billed on their due date, the last one takes the remainder
-    ms_net = np.round(value[c.ms_contract] * c.ms_percent / 100).astype(np.int64)
+    ms_net = apply_rate(value[c.ms_contract], c.ms_percent / 100, minor_unit(c.currency[c.ms_contract]))
     last = np.r_[c.ms_contract[1:] != c.ms_contract[:-1], True] if len(c.ms_contract) else np.zeros(0, bool)
     billed_before = np.cumsum(ms_net) - ms_net
     group_start = np.maximum.accumulate(np.where(c.ms_no == 1, billed_before, 0)) if len(ms_net) else ms_net

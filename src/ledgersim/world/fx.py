@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from ledgersim import frames
+from ledgersim.frames import index_of
 from ledgersim.plan import CONTRACT_LOOKBACK_DAYS, Plan
 from ledgersim.reference import currencies
 from ledgersim.rng import rng
@@ -38,8 +39,7 @@ class FxRates:
         return self.table[currency_idx, pos]
 
     def codes_to_idx(self, codes: np.ndarray) -> np.ndarray:
-        lookup = np.array(self.codes)
-        return np.searchsorted(lookup, codes)
+        return index_of(codes, self.codes)
 
     def to_table(self) -> pa.Table:
         n_cur, days = self.table.shape

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ledgersim import frames
+from ledgersim.frames import apply_rate, index_of, minor_unit, round_half_up
 from ledgersim.plan import Offsets, Partition, Plan
 from ledgersim.reference import countries
 from ledgersim.world.contracts import (
@@ -72,11 +73,9 @@ def generate(plan: Plan, part: Partition, c: Contracts, cust: Customers, off: Of
     number = _join(division_prefix(div), "-INV-", _padded(seq, 6))
 
     customer = c.customer[s.contract]
-    rate_by_country = {k: v["tax_rate"] for k, v in countries().items()}
-    tax_rate = np.array([rate_by_country[k] for k in sorted(rate_by_country)])[
-        np.searchsorted(np.array(sorted(rate_by_country)), cust.country[customer])
-    ] if n else np.zeros(0)
-    tax = np.round(s.net_cents * tax_rate).astype(np.int64)
+    facts = countries()
+    tax_rate = np.array([facts[k]["tax_rate"] for k in facts])[index_of(cust.country[customer], list(facts))]
+    tax = apply_rate(s.net_cents, tax_rate, minor_unit(c.currency[s.contract]))
     gross = s.net_cents + tax
     due = s.issue_date + c.terms[s.contract].astype("timedelta64[D]")
 
@@ -136,7 +135,7 @@ def _lines(c: Contracts, inv: Invoices, kind: np.ndarray, milestone_no: np.ndarr
     product = c.line_product[cline]
     qty = np.where(ms_row, 1.0, c.line_qty[cline])
     price = np.where(ms_row, inv.net[inv_idx], c.line_price[cline])
-    amount = np.where(ms_row, inv.net[inv_idx], np.round(c.line_qty[cline] * c.line_price[cline]).astype(np.int64))
+    amount = np.where(ms_row, inv.net[inv_idx], round_half_up(c.line_qty[cline] * c.line_price[cline]))
     desc = np.where(ms_row, _join("Milestone ", milestone_no[inv_idx].astype(str), ": ", names[product]), names[product])
     return frames.build("invoice_lines", {
         "invoice_number": inv.number[inv_idx], "line_no": line_no, "product_id": cat_ids[product],

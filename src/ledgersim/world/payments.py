@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ledgersim.frames import apply_rate, minor_unit, round_half_up
 from ledgersim.plan import Partition, Plan
 from ledgersim.reference import countries, currencies
 from ledgersim.world.contracts import Contracts
@@ -123,7 +124,7 @@ def generate(plan: Plan, part: Partition, cust: Customers, c: Contracts, inv: In
     unit = _unit_cents(cur)
     amt = np.where(fx[idx], np.maximum(unit, np.round(inv.gross[idx] / payer_rate / unit) * unit),
                    inv.gross[idx]).astype(np.int64)
-    amount_inv = np.where(fx[idx], np.round(amt * rate), amt).astype(np.int64)
+    amount_inv = np.where(fx[idx], round_half_up(amt * rate, minor_unit(inv.currency[idx])), amt)
     alloc = np.minimum(amount_inv, inv.gross[idx])
     pattern = np.select([third[idx], fx[idx], prepay[idx]], ["third_party", "fx", "prepayment"], "full")
     review = third[idx] | fx[idx] | prepay[idx]
@@ -190,7 +191,8 @@ def generate(plan: Plan, part: Partition, cust: Customers, c: Contracts, inv: In
     stop = np.repeat(gen.random(len(iidx)) < 0.1, k) & last  # the final part never comes
     keep = ok & ~stop
     line_inv, j, last, inst_amt = line_inv[keep], j[keep], last[keep], inst_amt[keep]
-    inst_date = pay_date[line_inv] + _days(j * 30 + gen.integers(-3, 4, len(line_inv)))
+    inst_date = np.maximum(pay_date[line_inv] + _days(j * 30 + gen.integers(-3, 4, len(line_inv))),
+                           inv.issue[line_inv] + np.timedelta64(1, "D"))
     ni = len(line_inv)
     add(
         _block(inst_date, inv.customer[line_inv], inv.customer[line_inv], inv.contract[line_inv],
@@ -207,7 +209,7 @@ def generate(plan: Plan, part: Partition, cust: Customers, c: Contracts, inv: In
     inv_rate = fxr.units_per_usd(fxr.codes_to_idx(inv.currency[sidx]), inv.issue[sidx]) if len(sidx) else np.zeros(0)
     sunit = _unit_cents(inv.currency[sidx])
     charge = np.maximum(sunit, np.round(gen.uniform(*BANK_CHARGE_USD, len(sidx)) * inv_rate * 100 / sunit) * sunit)
-    deduct = np.where(withhold, np.round(inv.net[sidx] * wh_rate), charge).astype(np.int64)
+    deduct = np.where(withhold, apply_rate(inv.net[sidx], wh_rate, minor_unit(inv.currency[sidx])), charge).astype(np.int64)
     deduct = np.minimum(deduct, inv.gross[sidx] // 2)
     s_amt = inv.gross[sidx] - deduct
     ns = len(sidx)
