@@ -32,7 +32,7 @@ def global_tables(plan: Plan) -> dict[str, pa.Table]:
 
 def census(plan: Plan, part: Partition) -> Census:
     """Count what a partition issues, for global numbering (cheap first pass)."""
-    cust = customers.generate(plan, part)
+    cust = customers.generate(plan, part, with_identity=False)
     con = contracts.generate(plan, part, cust)
     inv, years, pos = contracts.census_counts(plan, con)
     return Census(inv, years, pos)

@@ -71,7 +71,10 @@ def customer_ids(global_index: np.ndarray) -> np.ndarray:
     return np.char.add("CUS-", np.char.zfill((global_index + 1).astype(str), 5))
 
 
-def generate(plan: Plan, part: Partition) -> Customers:
+def generate(plan: Plan, part: Partition, *, with_identity: bool = True) -> Customers:
+    """The partition's customers. ``with_identity=False`` skips names, tax ids
+    and bank details (their own streams), for the census pass that only
+    needs what drives volumes."""
     sc = plan.scenario
     n = part.size
     gen = plan.rng("customers", part.index)
@@ -93,16 +96,12 @@ def generate(plan: Plan, part: Partition) -> Customers:
     if len(top):
         parent[is_sub] = top[gen.integers(0, len(top), size=int(is_sub.sum()))]
 
-    name_cols = names.build_names(country, gidx, plan.rng("customer_names", part.index))
-    legal_name = name_cols["legal_name"]
-
-    tax_id = np.empty(n, dtype=object)
-    tax_type = np.empty(n, dtype=object)
-    bank_name = np.empty(n, dtype=object)
-    bank_account = np.empty(n, dtype=object)
-    bic = np.empty(n, dtype=object)
+    legal_name = np.full(n, "", dtype=object)
+    tax_id, tax_type, bank_name, bank_account, bic = (np.full(n, "", dtype=object) for _ in range(5))
+    if with_identity:
+        legal_name = names.build_names(country, gidx, plan.rng("customer_names", part.index))["legal_name"]
     id_gen = plan.rng("customer_identity", part.index)
-    for code in sorted(set(country.tolist())):  # one library call per country
+    for code in sorted(set(country.tolist())) if with_identity else ():  # one library call per country
         rows = np.flatnonzero(country == code)
         tax_id[rows], tax_type[rows] = identity.tax_ids(code, id_gen, len(rows), index=gidx[rows])
         bank_name[rows], bank_account[rows], bic[rows] = identity.bank_details(code, id_gen, len(rows))
