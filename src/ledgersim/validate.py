@@ -84,7 +84,7 @@ def _rules() -> list[tuple[str, str, str]]:
         for fk in t.foreign_keys:
             cond = " AND ".join(f"p.{r} = c.{c}" for c, r in zip(fk.columns, fk.ref_columns))
             notnull = " AND ".join(f"c.{c} IS NOT NULL" for c in fk.columns)
-            ckey = " || '/' || ".join(f"CAST(c.{c} AS VARCHAR)" for c in t.primary_key)
+            ckey = " || '/' || ".join(f"coalesce(CAST(c.{c} AS VARCHAR), 'NULL')" for c in t.primary_key)
             rules.append((t.name, f"{', '.join(fk.columns)} resolves to {fk.table}",
                           f"SELECT {ckey} || ' -> ' || CAST(c.{fk.columns[0]} AS VARCHAR) FROM {t.name} c "
                           f"WHERE {notnull} AND NOT EXISTS (SELECT 1 FROM {fk.table} p WHERE {cond})"))
@@ -109,7 +109,7 @@ def _rules() -> list[tuple[str, str, str]]:
          "WHERE coalesce(a.s, 0) <> coalesce(t.allocated_amount, 0)"),
         ("transaction_truth", "allocated plus unapplied equals the amount in invoice currency",
          "SELECT transaction_id FROM transaction_truth WHERE amount_invoice_currency IS NOT NULL "
-         "AND allocated_amount + unapplied_amount <> amount_invoice_currency"),
+         "AND allocated_amount + unapplied_amount IS DISTINCT FROM amount_invoice_currency"),
         ("transaction_truth", "amount in invoice currency equals the bank amount FX-converted (to the unit)",
          "SELECT t.transaction_id FROM transaction_truth t JOIN bank_transactions b USING (transaction_id) "
          "WHERE t.amount_invoice_currency IS NOT NULL AND "
@@ -128,7 +128,7 @@ def _rules() -> list[tuple[str, str, str]]:
         ("allocations", "no payment before its invoice unless marked as a prepayment",
          "SELECT a.transaction_id || '/' || a.invoice_number FROM allocations a "
          "JOIN bank_transactions b USING (transaction_id) JOIN transaction_truth t USING (transaction_id) "
-         "JOIN invoices i USING (invoice_number) WHERE b.booking_date < i.issue_date AND NOT t.is_prepayment"),
+         "JOIN invoices i USING (invoice_number) WHERE b.booking_date < i.issue_date AND NOT coalesce(t.is_prepayment, false)"),
         ("allocations", "the invoice belongs to the transaction's customer",
          "SELECT a.transaction_id || '/' || a.invoice_number FROM allocations a "
          "JOIN transaction_truth t USING (transaction_id) JOIN invoices i USING (invoice_number) "
@@ -171,6 +171,10 @@ def validate(root: Path) -> Report:
         elif p.stat().st_size != f["bytes"] or sha256_file(p) != f["sha256"]:
             bad_files.append(f"{f['path']} (sha256 differs)")
     record("files", "every file matches its sha256 in the manifest", bad_files)
+    listed = {f["path"] for f in manifest["files"]}
+    extra = sorted(p.relative_to(root).as_posix() for area in ("tables", "truth") for p in (root / area).rglob("*")
+                   if p.is_file() and p.relative_to(root).as_posix() not in listed)
+    record("files", "every data file is listed in the manifest", extra)
 
     con = duckdb.connect()
     try:
@@ -179,10 +183,17 @@ def validate(root: Path) -> Report:
         if missing:
             return report
         for t in TABLES:
-            report.rows[t.name] = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]  # type: ignore[index]
+            try:
+                report.rows[t.name] = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]  # type: ignore[index]
+            except duckdb.Error as exc:
+                record(t.name, "its files can be read", [_first_line(exc)])
+                return report
         for table, rule, sql in _rules():
-            count = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]  # type: ignore[index]
-            keys = [r[0] for r in con.execute(f"{sql} LIMIT {EXAMPLES}").fetchall()] if count else []
+            try:
+                count = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]  # type: ignore[index]
+                keys = [r[0] for r in con.execute(f"{sql} LIMIT {EXAMPLES}").fetchall()] if count else []
+            except duckdb.Error as exc:  # damaged data: the rule cannot be evaluated
+                count, keys = 1, [f"cannot be checked: {_first_line(exc)}"]
             record(table, rule, keys, count)
         _check_business_days(con, record)
     finally:
@@ -191,18 +202,23 @@ def validate(root: Path) -> Report:
     return report
 
 
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 def _check_business_days(con: duckdb.DuckDBPyConnection, record) -> None:  # type: ignore[no-untyped-def]
     accounts = con.execute("SELECT account_id, country FROM bank_accounts").fetchall()
     bad: list[str] = []
     total = 0
     for account_id, country in accounts:  # a handful of accounts
-        rows = con.execute(
-            "SELECT DISTINCT booking_date FROM bank_transactions WHERE account_id = ? ORDER BY 1", [account_id]
-        ).fetchnumpy()["booking_date"]
-        dates = np.asarray(rows, dtype="datetime64[D]")
-        off = dates[~calendar.is_business_day(country, dates)] if len(dates) else dates
-        total += len(off)
-        bad += [f"{account_id} on {d}" for d in off[:EXAMPLES]]
+        found = con.execute(
+            "SELECT booking_date, count(*) AS n FROM bank_transactions WHERE account_id = ? GROUP BY 1 ORDER BY 1",
+            [account_id],
+        ).fetchnumpy()
+        dates = np.asarray(found["booking_date"], dtype="datetime64[D]")
+        off = ~calendar.is_business_day(country, dates) if len(dates) else np.zeros(0, bool)
+        total += int(np.asarray(found["n"])[off].sum())
+        bad += [f"{account_id} on {d}" for d in dates[off][:EXAMPLES]]
     record("bank_transactions", "booked on a business day of the account's country", bad, total)
 
 
@@ -215,13 +231,20 @@ def _check_duckdb(root: Path, manifest: dict, record) -> None:  # type: ignore[n
     if not path.is_file():
         record("ledger.duckdb", "the database file exists", [entry["path"]])
         return
-    stored = duckdb_content(path)
+    try:
+        stored = duckdb_content(path)
+    except duckdb.Error as exc:
+        record("ledger.duckdb", "the database file can be read", [_first_line(exc)])
+        return
     con = duckdb.connect()
     try:
         _register(con, root)
         differ = []
         for t in TABLES:
-            parquet = content_hash(con, t.name, t.schema.names)
+            try:
+                parquet = content_hash(con, t.name, t.schema.names)
+            except duckdb.Error:
+                parquet = None  # unreadable Parquet is reported by the file checks
             if stored.get(t.name) != parquet or entry["content"].get(t.name) != parquet:
                 differ.append(t.name)
         record("ledger.duckdb", "every table holds the same rows as its Parquet files", differ)
