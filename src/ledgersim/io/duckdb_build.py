@@ -18,22 +18,14 @@ from ledgersim.schema import MONEY, TABLES, Table
 DB_FILE = "ledger.duckdb"
 
 
+_SQL_TYPES = {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.float64(): "DOUBLE",
+              pa.bool_(): "BOOLEAN", pa.date32(): "DATE", MONEY: "DECIMAL(18,2)"}
+
+
 def _sql_type(t: pa.DataType) -> str:
-    if t == MONEY:
-        return "DECIMAL(18,2)"
-    if pa.types.is_string(t):
-        return "VARCHAR"
-    if pa.types.is_int32(t):
-        return "INTEGER"
-    if pa.types.is_int64(t):
-        return "BIGINT"
-    if pa.types.is_float64(t):
-        return "DOUBLE"
-    if pa.types.is_boolean(t):
-        return "BOOLEAN"
-    if pa.types.is_date32(t):
-        return "DATE"
-    raise TypeError(f"no SQL type for {t}")
+    if t not in _SQL_TYPES:
+        raise TypeError(f"no SQL type for {t}")
+    return _SQL_TYPES[t]
 
 
 def create_sql(t: Table) -> str:

@@ -25,6 +25,7 @@ from stdnum.nl import bsn
 from stdnum.sg import uen
 from stdnum.us import ein
 
+from ledgersim.reference import yaml_data
 from ledgersim.rng import rng as keyed_rng
 from ledgersim.schema import table
 
@@ -161,51 +162,12 @@ class Bank:
         return bool(self.bank_code)
 
 
-BANKS: dict[str, tuple[Bank, ...]] = {
-    "DE": (
-        Bank("Deutsche Bank", "DE", 0.22, "0NNNNNNC00", bank_code="50070010"),
-        Bank("Commerzbank", "DE", 0.20, "0NNNNNNC00", bank_code="50040000"),
-        Bank("Postbank", "DE", 0.10, "NNNNNNNNNC", bank_code="10010010"),
-        Bank("HypoVereinsbank", "DE", 0.12, "NNNNNNNNNC", bank_code="70020270"),
-        Bank("Sparkasse KölnBonn", "DE", 0.12, "NNNNNNNNNC", bank_code="37050198"),
-        Bank("Hamburger Sparkasse", "DE", 0.12, "NNNNNNNNNC", bank_code="20050550"),
-        Bank("Stadtsparkasse München", "DE", 0.12, "NNNNNNNNNC", bank_code="70150000"),
-    ),
-    "GB": (
-        Bank("Barclays Bank", "GB", 0.25, "NNNNNNNN", bank_code="BARC", branch="20NNNN"),
-        Bank("NatWest", "GB", 0.20, "NNNNNNNN", bank_code="NWBK", branch="60NNNN"),
-        Bank("Lloyds Bank", "GB", 0.20, "NNNNNNNN", bank_code="LOYD", branch="30NNNN"),
-        Bank("HSBC UK Bank", "GB", 0.25, "NNNNNNNN", bank_code="HBUK", branch="40NNNN"),
-        Bank("Santander UK", "GB", 0.10, "NNNNNNNN", bank_code="ABBY", branch="09NNNN"),
-    ),
-    "NL": (
-        Bank("ABN AMRO Bank", "NL", 0.30, "0NNNNNNNNN", bank_code="ABNA"),
-        Bank("ING Bank", "NL", 0.35, "0NNNNNNNNN", bank_code="INGB"),
-        Bank("Rabobank", "NL", 0.25, "0NNNNNNNNN", bank_code="RABO"),
-        Bank("Triodos Bank", "NL", 0.05, "0NNNNNNNNN", bank_code="TRIO"),
-        Bank("de Volksbank (SNS)", "NL", 0.05, "0NNNNNNNNN", bank_code="SNSB"),
-    ),
-    "US": (
-        Bank("JPMorgan Chase Bank", "US", 0.30, "DNNNNNNNNN", bic="CHASUS33"),
-        Bank("Bank of America", "US", 0.25, "DNNNNNNNNNNN", bic="BOFAUS3N"),
-        Bank("Wells Fargo Bank", "US", 0.20, "DNNNNNNNNN", bic="WFBIUS6S"),
-        Bank("Citibank", "US", 0.15, "DNNNNNNNNNN", bic="CITIUS33"),
-        Bank("U.S. Bank", "US", 0.10, "DNNNNNNNNNNN", bic="USBKUS44"),
-    ),
-    "ID": (
-        Bank("Bank Central Asia (BCA)", "ID", 0.30, "DNNNNNNNNN", bic="CENAIDJA"),
-        Bank("Bank Mandiri", "ID", 0.25, "1NNNNNNNNNNNN", bic="BMRIIDJA"),
-        Bank("Bank Rakyat Indonesia (BRI)", "ID", 0.18, "DNNN01NNNNNNNNN", bic="BRINIDJA"),
-        Bank("Bank Negara Indonesia (BNI)", "ID", 0.12, "DNNNNNNNNN", bic="BNINIDJA"),
-        Bank("CIMB Niaga", "ID", 0.10, "80NNNNNNNNNN", bic="BNIAIDJA"),
-        Bank("PermataBank", "ID", 0.05, "DNNNNNNNNN", bic="BBBAIDJA"),
-    ),
-    "SG": (
-        Bank("DBS Bank", "SG", 0.45, "0NNNNNNNNN", bic="DBSSSGSG"),
-        Bank("OCBC Bank", "SG", 0.30, "DNNNNNNNNNNN", bic="OCBCSGSG"),
-        Bank("United Overseas Bank (UOB)", "SG", 0.25, "DNNNNNNNNN", bic="UOVBSGSG"),
-    ),
-}
+def _load_banks() -> dict[str, tuple[Bank, ...]]:
+    return {country: tuple(Bank(country=country, **row) for row in rows)
+            for country, rows in yaml_data("banks.yaml").items()}
+
+
+BANKS: dict[str, tuple[Bank, ...]] = _load_banks()
 
 _MAX_TRIES = 64
 
