@@ -50,12 +50,23 @@ def _tally(tables: dict[str, pa.Table]) -> dict[str, dict[str, int]]:
         vc = pc.value_counts(t[col].drop_null() if t[col].null_count else t[col])
         return {str(v["values"]): int(v["counts"]) for v in vc.to_pylist()}
 
+    def kinds(t: pa.Table, labels: list[str]) -> dict[str, int]:
+        picked = t.filter(pc.is_in(t["label"], pa.array(labels)))
+        flat = pa.table({"k": pc.list_flatten(pc.split_pattern(picked["variant"], "+"))})
+        return counts(flat, "k")
+
+    m = tables["mentions"]
     return {
         "outcome": counts(tables["transaction_truth"], "outcome"),
         "pattern": counts(tables["transaction_truth"], "pattern"),
         "country": counts(tables["customers"], "country"),
         "currency": counts(tables["bank_transactions"], "currency"),
         "invoice_status": counts(tables["invoice_status"], "status"),
+        "locale": counts(tables["transaction_truth"], "locale"),
+        "difficulty": counts(tables["transaction_truth"], "difficulty"),
+        "mention_label": counts(m, "label"),
+        "company_variant": kinds(m, ["COMPANY"]),
+        "reference_variant": kinds(m, ["INVOICE", "PURCHASE_ORDER", "CONTRACT"]),
     }
 
 

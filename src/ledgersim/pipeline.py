@@ -54,6 +54,7 @@ def build_partition(plan: Plan, part: Partition, off: Offsets) -> dict[str, pa.T
         **contracts.tables(plan, con, cust),
         **inv_tables,
         "bank_transactions": bank.transactions_table(lines, accounts, text.text),
-        **truth.tables(lines, pay, cust, con, inv),
+        **truth.tables(lines, pay, cust, con, inv, text),
         "mentions": text.mentions,
+        "aliases": truth.aliases(text.mentions),
     }

@@ -131,9 +131,9 @@ TABLES: tuple[Table, ...] = (
     Table(
         "customer_profiles", "truth",
         _schema(("customer_id", S), ("profile", S), ("mean_delay_days", F64),
-                ("home_currency_share", F64)),
-        ("customer_id",), (_fk("customer_id", "customers"),),
-        description="hidden payment behaviour of each customer",
+                ("home_currency_share", F64), ("confusable_with", S)),
+        ("customer_id",), (_fk("customer_id", "customers"), _fk("confusable_with", "customers", "customer_id")),
+        description="hidden payment behaviour of each customer, and whose name it was made to resemble",
     ),
     Table(
         "transaction_truth", "truth",
@@ -141,7 +141,8 @@ TABLES: tuple[Table, ...] = (
                 ("contract_id", S), ("outcome", S), ("pattern", S), ("is_partial", B),
                 ("is_prepayment", B), ("invoice_count", I32), ("invoice_currency", S),
                 ("fx_rate", F64), ("amount_invoice_currency", MONEY), ("allocated_amount", MONEY),
-                ("unapplied_amount", MONEY), ("days_late", I32)),
+                ("unapplied_amount", MONEY), ("days_late", I32), ("locale", S), ("template_id", S),
+                ("difficulty", S)),
         ("transaction_id",),
         (_fk("transaction_id", "bank_transactions"), _fk("customer_id", "customers"),
          _fk("payer_customer_id", "customers", "customer_id"), _fk("contract_id", "contracts")),
@@ -167,6 +168,12 @@ TABLES: tuple[Table, ...] = (
                 ("entity_id", S), ("variant", S)),
         ("transaction_id", "start"), (_fk("transaction_id", "bank_transactions"),),
         description="entity mentions in narratives, character offsets, end exclusive",
+    ),
+    Table(
+        "aliases", "truth",
+        _schema(("customer_id", S), ("alias", S), ("variant", S), ("mentions", I64)),
+        ("customer_id", "alias", "variant"), (_fk("customer_id", "customers"),),
+        description="every surface form used for a customer in narratives, with how it was made",
     ),
 )
 

@@ -129,6 +129,10 @@ def _rules() -> list[tuple[str, str, str]]:
          "SELECT a.transaction_id || '/' || a.invoice_number FROM allocations a "
          "JOIN bank_transactions b USING (transaction_id) JOIN transaction_truth t USING (transaction_id) "
          "JOIN invoices i USING (invoice_number) WHERE b.booking_date < i.issue_date AND NOT coalesce(t.is_prepayment, false)"),
+        ("mentions", "every mention lies inside its narrative and spells its surface",
+         "SELECT m.transaction_id || '/' || CAST(m.start AS VARCHAR) FROM mentions m JOIN bank_transactions b "
+         "USING (transaction_id) WHERE m.start < 0 OR m.\"end\" > length(b.narrative) OR m.\"end\" <= m.start "
+         "OR substr(b.narrative, m.start + 1, m.\"end\" - m.start) <> m.surface"),
         ("allocations", "the invoice belongs to the transaction's customer",
          "SELECT a.transaction_id || '/' || a.invoice_number FROM allocations a "
          "JOIN transaction_truth t USING (transaction_id) JOIN invoices i USING (invoice_number) "

@@ -27,6 +27,7 @@ class Segment:
     entity: pa.Array | None = None  # entity id per item (when labelled)
     variant: pa.Array | None = None  # how the surface was made from the entity
     sep: str = " "
+    glued: bool = False  # no space between this segment and the text before it
 
     @classmethod
     def per_row(cls, text: pa.Array | np.ndarray | list, label: str | None = None,
@@ -44,9 +45,11 @@ class Segment:
                    None if variant is None else _strings(variant))
 
     @classmethod
-    def literal(cls, text: str, n: int, label: str | None = None) -> "Segment":
-        return cls.per_row(pa.array([text] * n, pa.string()) if n else pa.array([], pa.string()), label,
-                           None, None)
+    def literal(cls, text: str, n: int, label: str | None = None, glued: bool = False) -> "Segment":
+        seg = cls.per_row(pa.array([text] * n, pa.string()) if n else pa.array([], pa.string()), label,
+                          None, None)
+        seg.glued = glued
+        return seg
 
 
 def _strings(x: pa.Array | np.ndarray | list) -> pa.Array:
@@ -85,7 +88,8 @@ def render(n: int, segments: list[Segment]) -> Rendered:
     lens = np.stack(seg_len) if segments else np.zeros((0, n), np.int64)
     nonempty = lens > 0
     seen_before = np.cumsum(nonempty, axis=0) - nonempty
-    space = (nonempty & (seen_before > 0)).astype(np.int64)  # a space before all but the first
+    glued = np.array([s.glued for s in segments], dtype=bool)[:, None] if segments else np.zeros((0, 1), bool)
+    space = (nonempty & (seen_before > 0) & ~glued).astype(np.int64)  # a space before all but the first
     seg_start = np.cumsum(lens + space, axis=0) - lens  # where each segment's text starts
     pieces = []
     for i, t in enumerate(seg_text):

@@ -105,6 +105,50 @@ class NonReceivable(Strict):
     )
 
 
+NOISE_LEVELS = ("none", "low", "medium", "high")
+COMPANY_NOISE = ("suffix_swap", "suffix_drop", "split", "merge", "acronym", "truncate", "abbreviation",
+                 "vowel_drop", "typo", "case", "punctuation")
+REFERENCE_NOISE = ("no_separator", "space_separator", "prefix_drop", "zeros_drop", "word_swap", "number_only",
+                   "digit_typo", "transposition", "case")
+LABELS = ("PAYMENT_TYPE", "COMPANY", "INVOICE", "CONTRACT", "PURCHASE_ORDER")
+
+
+def _check_rates(value: dict[str, float], allowed: tuple[str, ...]) -> dict[str, float]:
+    unknown = [k for k in value if k not in allowed]
+    if unknown:
+        raise ValueError(f"unknown kind(s) {', '.join(map(repr, unknown))}; use any of {', '.join(allowed)}")
+    bad = [k for k, v in value.items() if not 0 <= v <= 1]
+    if bad:
+        raise ValueError(f"rates must be between 0 and 1 ({', '.join(bad)})")
+    return value
+
+
+class Noise(Strict):
+    level: Literal["none", "low", "medium", "high"] = "medium"
+    company: dict[str, float] = Field(default_factory=dict, description="per-kind rate overrides for company names")
+    reference: dict[str, float] = Field(default_factory=dict, description="per-kind rate overrides for references")
+
+    @field_validator("company")
+    @classmethod
+    def v_company(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_rates(v, COMPANY_NOISE)
+
+    @field_validator("reference")
+    @classmethod
+    def v_reference(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_rates(v, REFERENCE_NOISE)
+
+
+class Mentions(Strict):
+    balance: Literal["uniform", "natural"] = "uniform"
+    shares: dict[str, float] | None = Field(None, description="target share per label (default: equal)")
+
+    @field_validator("shares")
+    @classmethod
+    def v_shares(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        return None if v is None else _check_weights(v, LABELS)
+
+
 class Scenario(Strict):
     """Everything that decides a dataset. Same scenario, same bytes."""
 
@@ -122,6 +166,12 @@ class Scenario(Strict):
     contracts: Contracts = Field(default_factory=Contracts)
     payments: Payments = Field(default_factory=Payments)
     non_receivable: NonReceivable = Field(default_factory=NonReceivable)
+    locales: dict[str, float] = Field(default_factory=lambda: {"en": 0.6, "id": 0.4},
+                                      description="narrative language / bank style mix")
+    noise: Noise = Field(default_factory=Noise)
+    mentions: Mentions = Field(default_factory=Mentions)
+    confusables: float = Field(0.1, ge=0, le=0.9,
+                               description="share of customers named almost like another customer")
     partition_customers: int = Field(
         250, ge=1, le=1_000_000,
         description="customers per partition: fixes memory per worker and the unit of parallel work",
@@ -131,6 +181,11 @@ class Scenario(Strict):
     @classmethod
     def v_countries(cls, v: dict[str, float]) -> dict[str, float]:
         return _check_weights(v, COUNTRIES)
+    @field_validator("locales")
+    @classmethod
+    def v_locales(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_weights(v, ("en", "id"))
+
     @field_validator("industries")
     @classmethod
     def v_industries(cls, v: dict[str, float]) -> dict[str, float]:

@@ -45,6 +45,9 @@ class Customers:
     delay_sd: np.ndarray
     fx_propensity: np.ndarray
     legal_name: np.ndarray
+    name_parts: dict[str, np.ndarray]  # stem1, stem2, merged, descriptor, legal form prefix/suffix
+    bank_account: np.ndarray
+    bic: np.ndarray
 
     def __len__(self) -> int:
         return len(self.customer_id)
@@ -69,6 +72,22 @@ def weighted_index(
 def customer_ids(global_index: np.ndarray) -> np.ndarray:
     """``CUS-00002``: 1-based, at least five digits."""
     return np.char.add("CUS-", np.char.zfill((global_index + 1).astype(str), 5))
+
+
+def _confusable_pairs(gen: np.random.Generator, indonesian: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """Customers to rename after an earlier customer whose name is in the same language."""
+    picked = gen.random(len(indonesian)) < share
+    u = gen.random(len(indonesian))
+    rows, targets = [], []
+    for flag in (True, False):  # Indonesian names, then the others
+        group = np.flatnonzero(indonesian == flag)
+        k = np.arange(len(group))
+        ok = picked[group] & (k > 0)
+        rows.append(group[ok])
+        targets.append(group[(u[group][ok] * k[ok]).astype(np.int64)])  # an earlier one of the group
+    conf, target = np.concatenate(rows), np.concatenate(targets)
+    order = np.argsort(conf, kind="stable")
+    return conf[order], target[order]
 
 
 def generate(plan: Plan, part: Partition, *, with_identity: bool = True) -> Customers:
@@ -96,10 +115,18 @@ def generate(plan: Plan, part: Partition, *, with_identity: bool = True) -> Cust
     if len(top):
         parent[is_sub] = top[gen.integers(0, len(top), size=int(is_sub.sum()))]
 
-    legal_name = np.full(n, "", dtype=object)
     tax_id, tax_type, bank_name, bank_account, bic = (np.full(n, "", dtype=object) for _ in range(5))
+    name_parts: dict[str, np.ndarray] = {"legal_name": np.full(n, "", dtype=object)}
+    confusable_with = np.full(n, -1, dtype=np.int64)
     if with_identity:
-        legal_name = names.build_names(country, gidx, plan.rng("customer_names", part.index))["legal_name"]
+        name_gen = plan.rng("customer_names", part.index)
+        name_parts = names.build_names(country, gidx, name_gen)
+        # near-identical names: the hard negatives of entity resolution
+        gen_conf = plan.rng("confusables", part.index)
+        conf, target = _confusable_pairs(gen_conf, country == "ID", sc.confusables)
+        names.make_confusable(name_parts, conf, target, country, gen_conf, sc.customers)
+        confusable_with[conf] = target
+    legal_name = name_parts["legal_name"]
     id_gen = plan.rng("customer_identity", part.index)
     for code in sorted(set(country.tolist())) if with_identity else ():  # one library call per country
         rows = np.flatnonzero(country == code)
@@ -123,9 +150,11 @@ def generate(plan: Plan, part: Partition, *, with_identity: bool = True) -> Cust
     profiles = frames.build("customer_profiles", {
         "customer_id": ids, "profile": np.array(PROFILES)[profile], "mean_delay_days": delay_mean,
         "home_currency_share": fx_propensity,
-    })
+        "confusable_with": np.where(confusable_with >= 0, ids[np.maximum(confusable_with, 0)], ""),
+    }, nulls={"confusable_with": confusable_with < 0})
     return Customers(
         table=table, profiles=profiles, customer_id=ids, country=country, currency=currency,
         locale=locale, industry=industry, segment=segment, parent=parent, profile=profile,
         delay_mean=delay_mean, delay_sd=base_sd, fx_propensity=fx_propensity, legal_name=legal_name,
+        name_parts=name_parts, bank_account=bank_account.astype(str), bic=bic.astype(str),
     )

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from ledgersim.frames import index_of
+
 N_STEMS = 96
 N_DESCRIPTORS = 40
 NAME_SPACE = N_STEMS * (N_STEMS - 1) * N_DESCRIPTORS
@@ -161,3 +163,63 @@ def build_names(countries: np.ndarray, index: np.ndarray,
         "legal_form_suffix": suffix,
         "merged": merged,
     }
+
+
+def compose(prefix: np.ndarray, stem1: np.ndarray, stem2: np.ndarray, merged: np.ndarray,
+            descriptor: np.ndarray, suffix: np.ndarray) -> np.ndarray:
+    """The legal name from its parts (the inverse of the split ``build_names`` returns)."""
+    core = np.where(merged, np.char.add(stem1, stem2), _join(stem1, stem2))
+    return _join(_join(prefix, _join(core, descriptor)), suffix)
+
+
+def _owner(s1: np.ndarray, s2: np.ndarray, descriptor: np.ndarray) -> np.ndarray:
+    """Global index whose combination is (s1, s2, descriptor): the inverse of ``_combination``."""
+    offset = (s2 - s1 - 1) % N_STEMS
+    j = (s1 * (N_STEMS - 1) + offset) * N_DESCRIPTORS + descriptor
+    inverse = pow(_MULTIPLIER, -1, NAME_SPACE)
+    return ((j - _OFFSET) % NAME_SPACE * inverse) % NAME_SPACE
+
+
+def make_confusable(parts: dict[str, np.ndarray], rows: np.ndarray, target: np.ndarray,
+                    countries: np.ndarray, rng: np.random.Generator, n_customers: int) -> None:
+    """Give customers ``rows`` the stems of customers ``target`` with another descriptor
+    (ALPHABRIDGE SOLUTIONS -> ALPHABRIDGE SYSTEMS, sometimes ALPHA BRIDGE SYSTEMS).
+
+    The new descriptor is one no existing customer (global index < ``n_customers``)
+    holds with those stems, so no two customers get the same words. Changes ``parts``
+    in place and rebuilds ``legal_name``.
+    """
+    if not len(rows):
+        return
+    tables = _tables()
+    is_id = np.asarray(countries)[target] == ID_LOCALE_COUNTRY
+    loc = {True: tables.locales["id"], False: tables.locales["en"]}
+    s1 = _positions(loc, "stems", parts["stem1"][target], is_id)
+    s2 = _positions(loc, "stems", parts["stem2"][target], is_id)
+    d0 = _positions(loc, "descriptors", parts["descriptor"][target], is_id)
+    d = (d0 + rng.integers(1, N_DESCRIPTORS, len(rows))) % N_DESCRIPTORS
+    for _ in range(N_DESCRIPTORS):  # step past descriptors a real customer already holds
+        taken = (_owner(s1, s2, d) < n_customers) | (d == d0)
+        if not taken.any():
+            break
+        d = np.where(taken, (d + 1) % N_DESCRIPTORS, d)
+    for key in ("stem1", "stem2"):
+        parts[key] = parts[key].astype(object)
+        parts[key][rows] = parts[key][target]
+    parts["merged"][rows] = np.where(rng.random(len(rows)) < 0.25, ~parts["merged"][target], parts["merged"][target])
+    desc = parts["descriptor"].astype(object)
+    desc[rows] = np.where(is_id, loc[True].descriptors[d], loc[False].descriptors[d])
+    parts["descriptor"] = desc
+    parts["legal_name"] = compose(parts["legal_form_prefix"].astype(str), parts["stem1"].astype(str),
+                                  parts["stem2"].astype(str), parts["merged"], parts["descriptor"].astype(str),
+                                  parts["legal_form_suffix"].astype(str))
+
+
+def _positions(loc: dict[bool, _Locale], field: str, words: np.ndarray, is_id: np.ndarray) -> np.ndarray:
+    """Position of each word in its locale's list."""
+    out = np.zeros(len(words), dtype=np.int64)
+    for flag in (True, False):
+        rows = is_id == flag
+        if rows.any():
+            out[rows] = index_of(np.asarray(words[rows], dtype=str), getattr(loc[flag], field))
+    return out

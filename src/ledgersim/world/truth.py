@@ -3,8 +3,11 @@ every invoice stands at the end of the period."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ledgersim import frames
 from ledgersim.world.bank import Lines
@@ -12,6 +15,9 @@ from ledgersim.world.contracts import Contracts
 from ledgersim.world.customers import Customers
 from ledgersim.world.invoices import Invoices
 from ledgersim.world.payments import PLANS, Payments
+
+if TYPE_CHECKING:
+    from ledgersim.observe.narratives import Narratives
 
 
 def line_of_payment(lines: Lines, n_payments: int) -> np.ndarray:
@@ -22,7 +28,10 @@ def line_of_payment(lines: Lines, n_payments: int) -> np.ndarray:
     return pos
 
 
-def tables(lines: Lines, pay: Payments, cust: Customers, c: Contracts, inv: Invoices) -> dict[str, pa.Table]:
+def tables(lines: Lines, pay: Payments, cust: Customers, c: Contracts, inv: Invoices,
+           observed: "Narratives") -> dict[str, pa.Table]:
+    """transaction_truth, allocations and invoice_status; ``observed`` adds what the
+    narrative stage decided (locale, template, difficulty)."""
     n = len(lines)
     p = lines.payment
     is_pay = p >= 0
@@ -57,7 +66,11 @@ def tables(lines: Lines, pay: Payments, cust: Customers, c: Contracts, inv: Invo
         "allocated_amount": take(pay.allocated, 0),
         "unapplied_amount": take(pay.unapplied, 0),
         "days_late": days_late,
+        "locale": observed.locale,
+        "template_id": observed.template_id,
+        "difficulty": observed.difficulty,
     }, nulls={
+        "difficulty": observed.difficulty == "",
         "customer_id": customer < 0, "payer_customer_id": payer < 0, "contract_id": contract < 0,
         "invoice_currency": inv_cur == "", "fx_rate": ~is_pay | (kind == "refund"),
         "amount_invoice_currency": ~is_pay | (kind == "refund"),
@@ -98,3 +111,13 @@ def _allocated_count(lines: Lines, pay: Payments) -> np.ndarray:
     ref_line = line_pos[pay.ref_payment]
     ok = (ref_line >= 0) & pay.ref_allocated
     return np.bincount(ref_line[ok], minlength=len(lines)).astype(np.int32)
+
+
+def aliases(mentions: pa.Table) -> pa.Table:
+    """Every surface form used for a customer, with its variant and how often."""
+    company = mentions.filter(pc.and_(pc.equal(mentions["label"], "COMPANY"), pc.is_valid(mentions["entity_id"])))
+    grouped = company.group_by(["entity_id", "surface", "variant"]).aggregate([("start", "count")])
+    order = pc.sort_indices(grouped, [("entity_id", "ascending"), ("surface", "ascending"), ("variant", "ascending")])
+    g = grouped.take(order)
+    return frames.build("aliases", {"customer_id": g["entity_id"], "alias": g["surface"], "variant": g["variant"],
+                                    "mentions": g["start_count"]})
