@@ -35,6 +35,15 @@ def index_of(values: np.ndarray, vocabulary: "tuple[str, ...] | list[str] | np.n
     return idx
 
 
+def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(lo[i], hi[i])`` for all i, without a loop."""
+    lo = np.asarray(lo, dtype=np.int64)
+    size = np.maximum(np.asarray(hi, dtype=np.int64) - lo, 0)
+    total = int(size.sum())
+    starts = np.cumsum(size) - size
+    return np.arange(total) - np.repeat(starts, size) + np.repeat(lo, size)
+
+
 def round_half_up(x: np.ndarray, unit: np.ndarray | int = 1) -> np.ndarray:
     """Commercial rounding of cents to a multiple of ``unit`` (numpy's round is
     half-to-even). For float products such as FX conversions; exact rates

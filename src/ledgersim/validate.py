@@ -176,7 +176,7 @@ def validate(root: Path) -> Report:
             bad_files.append(f"{f['path']} (sha256 differs)")
     record("files", "every file matches its sha256 in the manifest", bad_files)
     listed = {f["path"] for f in manifest["files"]}
-    extra = sorted(p.relative_to(root).as_posix() for area in ("tables", "truth") for p in (root / area).rglob("*")
+    extra = sorted(p.relative_to(root).as_posix() for area in ("tables", "truth", "tasks") for p in (root / area).rglob("*")
                    if p.is_file() and p.relative_to(root).as_posix() not in listed)
     record("files", "every data file is listed in the manifest", extra)
 

@@ -33,6 +33,8 @@ def shown(value: Any) -> str:
 def test_every_scenario_key_is_documented_with_its_default() -> None:
     rows = [line for line in README.read_text("utf-8").splitlines() if line.startswith("| `")]
     for path, default in leaves(Scenario()):
-        row = next((r for r in rows if f"`{path}`" in r.split("|")[1]), None)
+        head, _, leaf = path.rpartition(".")
+        row = next((r for r in rows if f"`{path}`" in r.split("|")[1]
+                    or (f"`{head}." in r.split("|")[1] and f"`.{leaf}`" in r.split("|")[1])), None)
         assert row is not None, f"README has no row for scenario key {path}"
         assert f"`{shown(default)}`" in row.split("|")[2], f"{path}: README default differs from {shown(default)}"

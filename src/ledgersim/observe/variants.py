@@ -269,7 +269,7 @@ def _mutate_digits(digits: pa.Array, want: np.ndarray, gen: np.random.Generator,
     if not len(rows):
         return digits, done
     values = np.asarray(digits.take(pa.array(rows)).to_numpy(zero_copy_only=False), dtype=str)
-    width = max(1, max(len(v) for v in values)) if len(values) else 1
+    width = max(1, int(np.char.str_len(values).max())) if len(values) else 1
     mat = np.frombuffer(np.array(values, dtype=f"S{width}").tobytes(), dtype=np.uint8).reshape(len(rows), width).copy()
     is_digit = (mat >= ord("0")) & (mat <= ord("9"))
     if swap:

@@ -53,7 +53,7 @@ class Contracts(Strict):
         default_factory=lambda: {"monthly": 0.6, "quarterly": 0.15, "annual": 0.07, "milestone": 0.08, "one_off": 0.1}
     )
     usd_share: float = Field(0.15, ge=0, le=1, description="share of non-US contracts billed in USD")
-    po_policy: dict[str, float] = Field(default_factory=lambda: {"per_invoice": 0.4, "blanket": 0.35, "none": 0.25})
+    po_policy: dict[str, float] = Field(default_factory=lambda: {"per_invoice": 0.45, "blanket": 0.4, "none": 0.15})
 
     @field_validator("schedules")
     @classmethod
@@ -127,6 +127,13 @@ class Noise(Strict):
     level: Literal["none", "low", "medium", "high"] = "medium"
     company: dict[str, float] = Field(default_factory=dict, description="per-kind rate overrides for company names")
     reference: dict[str, float] = Field(default_factory=dict, description="per-kind rate overrides for references")
+    evidence: dict[str, float] = Field(default_factory=dict,
+                                       description="rates of payments quoting a PO or contract instead, or nothing")
+
+    @field_validator("evidence")
+    @classmethod
+    def v_evidence(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_rates(v, ("instead", "no_reference"))
 
     @field_validator("company")
     @classmethod
@@ -147,6 +154,39 @@ class Mentions(Strict):
     @classmethod
     def v_shares(cls, v: dict[str, float] | None) -> dict[str, float] | None:
         return None if v is None else _check_weights(v, LABELS)
+
+
+class Confidence(Strict):
+    """The confidence a line's evidence earns, by difficulty, and the bands that act on it."""
+
+    easy: float = Field(0.99, ge=0, le=1)
+    medium: float = Field(0.9, ge=0, le=1)
+    hard: float = Field(0.75, ge=0, le=1)
+    unidentified: float = Field(0.3, ge=0, le=1)
+    automate_at: float = Field(0.95, ge=0, le=1, description="at or above: act without a human")
+    review_at: float = Field(0.8, ge=0, le=1, description="at or above (and below automate_at): a human approves")
+
+
+class Policy(Strict):
+    """The rules that turn a line's truth into the gold agent actions."""
+
+    auto_reconcile_tolerance: float = Field(0.01, ge=0, le=0.5,
+                                            description="relative difference still treated as an exact payment")
+    approval_threshold_usd: float = Field(50_000.0, ge=0, description="amounts at or above need approve")
+    confidence: Confidence = Field(default_factory=Confidence)
+
+
+class Tasks(Strict):
+    splits: dict[str, float] = Field(default_factory=lambda: {"train": 0.8, "dev": 0.1, "test": 0.1})
+    holdout_templates: float = Field(0.0, ge=0, lt=1, description="share of templates never seen in train")
+    policy: Policy = Field(default_factory=Policy)
+
+    @field_validator("splits")
+    @classmethod
+    def v_splits(cls, v: dict[str, float]) -> dict[str, float]:
+        if set(v) != {"train", "dev", "test"}:
+            raise ValueError("give exactly train, dev and test")
+        return _check_weights(v, ("train", "dev", "test"))
 
 
 class Scenario(Strict):
@@ -170,6 +210,7 @@ class Scenario(Strict):
                                       description="narrative language / bank style mix")
     noise: Noise = Field(default_factory=Noise)
     mentions: Mentions = Field(default_factory=Mentions)
+    tasks: Tasks = Field(default_factory=Tasks)
     confusables: float = Field(0.1, ge=0, le=0.9,
                                description="share of customers named almost like another customer")
     partition_customers: int = Field(
