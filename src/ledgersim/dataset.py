@@ -15,17 +15,20 @@ to an uninterrupted run.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -336,11 +339,41 @@ def generate(
         target.put_bytes(RUN_FILE, dumps(state, sort_keys=False))
     plan = make_plan(scenario)
     try:
-        manifest = _generate(plan, target, formats, engine, duckdb, resume, progress, duckdb_threads)
+        with _interrupt_guard():
+            manifest = _generate(plan, target, formats, engine, duckdb, resume, progress, duckdb_threads)
     finally:
         engine.close()
         progress.close()
     return manifest
+
+
+_INTERRUPTED = threading.Event()
+
+
+@contextlib.contextmanager
+def _interrupt_guard() -> Iterator[None]:
+    """Remember a Ctrl-C even if a library swallows the KeyboardInterrupt it raises
+    (DuckDB turns it into a query interruption), so the manifest is never written after one."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _INTERRUPTED.clear()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        _INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stop_if_interrupted() -> None:
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
 
 
 def _generate(plan: Plan, target: Target, formats: tuple[str, ...], engine: Engine, duckdb: bool, resume: bool,
@@ -422,6 +455,7 @@ def _generate(plan: Plan, target: Target, formats: tuple[str, ...], engine: Engi
         "duckdb": {"path": DB_FILE, "content": db_content} if db_content else None,
         "tasks": task_summary,
     }
+    _stop_if_interrupted()
     write_manifest(target if target.local is None else target.local, manifest)
     target.remove(STATE_DIR, recursive=True)  # the run is complete: its markers are no longer needed
     return manifest
