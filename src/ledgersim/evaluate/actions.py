@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ledgersim.evaluate.metrics import macro, prf, r, safe_div
-from ledgersim.evaluate.predictions import Problems, read_jsonl, read_prediction_rows, require, task_file
+from ledgersim.evaluate.predictions import (Problems, first_sighting, read_jsonl, read_prediction_rows, require,
+                                            task_file)
 from ledgersim.schema import ACTIONS
 
 EXAMPLE = '{"transaction_id": "BTX-000000000123", "actions": ["notify", "reconcile", "update_erp"]}'
@@ -31,16 +32,9 @@ def load_predictions(path: Path | str, gold: dict[str, frozenset[str]]) -> dict[
         actions = require(obj, "actions", list, line, problems, EXAMPLE)
         if txn is None:
             continue
-        if txn not in gold:
-            problems.add(line, f"unknown transaction_id {txn!r} (not a line of this split)",
-                         "predict only the transaction_ids of tasks/recon/SPLIT.lines.jsonl for the --split "
-                         "you evaluate")
+        if not first_sighting(problems, line, "transaction_id", txn, gold, seen, "tasks/recon/SPLIT.lines.jsonl",
+                              "write one row per transaction_id with all its actions", "transaction"):
             continue
-        if txn in seen:
-            problems.add(line, f"transaction {txn!r} predicted twice (first on line {seen[txn]})",
-                         "write one row per transaction_id with all its actions")
-            continue
-        seen[txn] = line
         if actions is None:
             continue
         bad = [a for a in actions if a not in ACTIONS]

@@ -14,7 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 from ledgersim.evaluate.metrics import macro, prf, r
-from ledgersim.evaluate.predictions import Problems, read_jsonl, read_prediction_rows, require, task_file
+from ledgersim.evaluate.predictions import (Problems, first_sighting, read_jsonl, read_prediction_rows, require,
+                                            task_file)
 from ledgersim.schema import NER_LABELS
 
 Span = tuple[int, int, str]
@@ -36,15 +37,9 @@ def load_predictions(path: Path | str, gold: dict[str, tuple[str, list[Span]]]) 
         labels = require(obj, "label", list, line, problems, EXAMPLE)
         if doc_id is None:
             continue
-        if doc_id not in gold:
-            problems.add(line, f"unknown id {doc_id!r} (not a line of this split)",
-                         "predict only the ids of tasks/ner/SPLIT.jsonl for the --split you evaluate")
+        if not first_sighting(problems, line, "id", doc_id, gold, seen, "tasks/ner/SPLIT.jsonl",
+                              "write one row per id with all its spans"):
             continue
-        if doc_id in seen:
-            problems.add(line, f"id {doc_id!r} predicted twice (first on line {seen[doc_id]})",
-                         "write one row per id with all its spans")
-            continue
-        seen[doc_id] = line
         text = gold[doc_id][0]
         if "text" in obj and obj["text"] != text:
             problems.add(line, f"'text' of {doc_id!r} differs from its narrative",

@@ -101,6 +101,24 @@ def require(obj: dict, key: str, kind: type | tuple[type, ...], line: int, probl
     return value
 
 
+def first_sighting(problems: Problems, line: int, name: str, key: Any, known: Any, seen: dict, source: str,
+                   once: str, noun: str | None = None) -> bool:
+    """True when ``key`` is a known id seen for the first time; otherwise records why not.
+
+    ``source`` names the file the ids come from, ``once`` how to write each row once,
+    ``noun`` what a row is about (default: ``name``).
+    """
+    if known is not None and key not in known:
+        problems.add(line, f"unknown {name} {key!r} (not a line of this split)",
+                     f"predict only the {name}s of {source} for the --split you evaluate")
+        return False
+    if key in seen:
+        problems.add(line, f"{noun or name} {key!r} predicted twice (first on line {seen[key]})", once)
+        return False
+    seen[key] = line
+    return True
+
+
 def parse_amount(value: Any) -> Decimal | None:
     """A money amount from a string ("12.50") or a JSON number; None if it is not one."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):

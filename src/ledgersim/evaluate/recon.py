@@ -15,7 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from ledgersim.evaluate.metrics import classification, prf, r, safe_div
-from ledgersim.evaluate.predictions import Problems, parse_amount, read_jsonl, read_prediction_rows, require, task_file
+from ledgersim.evaluate.predictions import (Problems, first_sighting, parse_amount, read_jsonl, read_prediction_rows,
+                                            require, task_file)
 from ledgersim.schema import OUTCOMES
 
 EXAMPLE = ('{"transaction_id": "BTX-000000000123", "outcome": "PARTIAL_PAYMENT", '
@@ -63,16 +64,10 @@ def load_predictions(path: Path | str, gold: Gold) -> tuple[dict[str, str], dict
         items = require(obj, "allocations", list, line, problems, EXAMPLE)
         if txn is None:
             continue
-        if txn not in gold.outcome:
-            problems.add(line, f"unknown transaction_id {txn!r} (not a line of this split)",
-                         "predict only the transaction_ids of tasks/recon/SPLIT.lines.jsonl for the --split "
-                         "you evaluate")
+        if not first_sighting(problems, line, "transaction_id", txn, gold.outcome, seen,
+                              "tasks/recon/SPLIT.lines.jsonl", "write one row per transaction_id with all its allocations",
+                              "transaction"):
             continue
-        if txn in seen:
-            problems.add(line, f"transaction {txn!r} predicted twice (first on line {seen[txn]})",
-                         "write one row per transaction_id with all its allocations")
-            continue
-        seen[txn] = line
         if outcome is not None and outcome not in OUTCOMES:
             problems.add(line, f"unknown outcome {outcome!r}", f"use one of {', '.join(OUTCOMES)}")
             outcome = None
