@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledgersim.observe.variants import NameParts, company_surface, reference_surfaces, variant_names
 from ledgersim.spec.models import COMPANY_NOISE, REFERENCE_NOISE
@@ -95,3 +97,11 @@ def test_digit_typo_and_transposition_keep_the_shape(seed: int) -> None:
     assert sum(a != b for a, b in zip(typo, "MFG-INV-000157")) == 1
     swapped, v = reference(INV, "transposition", seed=seed)
     assert v == "transposition" and sorted(swapped) == sorted("MFG-INV-000157") and swapped != "MFG-INV-000157"
+
+
+@settings(max_examples=300, deadline=None)
+@given(mask=st.integers(0, (1 << len(COMPANY_NOISE)) - 1), seed=st.integers(0, 10_000),
+       parts=st.sampled_from([ALPHA, SINAR, NameParts("", "LONG", "RIVER", False, "SYSTEMS", "L L C")]))
+def test_company_surfaces_are_trimmed_and_non_empty(mask: int, seed: int, parts: NameParts) -> None:
+    surface, _ = company_surface(parts, mask, np.random.default_rng(seed))
+    assert surface and surface == " ".join(surface.split())

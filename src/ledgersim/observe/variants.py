@@ -154,7 +154,7 @@ def company_surface(p: NameParts, mask: int, gen: np.random.Generator) -> tuple[
     if on("case"):
         name = name.lower() if gen.random() < 0.5 else name.title()
         applied |= _bit("case")
-    return name, applied
+    return " ".join(name.split()), applied  # a dropped letter may leave a space at the end
 
 
 def _punctuate(name: str, prefix: str, suffix: str, gen: np.random.Generator) -> str:
