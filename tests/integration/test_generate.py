@@ -234,3 +234,10 @@ def test_demo_narratives_are_balanced_noisy_and_bilingual(demo_manifest: dict) -
     locales = s["locale"]
     share_en = locales["en"] / sum(locales.values())
     assert abs(share_en - 0.6) <= 0.03
+
+
+def test_the_order_of_weight_mappings_does_not_change_the_data(tmp_path: Path, tiny_dataset: Path) -> None:
+    """A scenario read back from the manifest (keys sorted) regenerates the same files."""
+    manifest = json.loads((tiny_dataset / "manifest.json").read_text())
+    again = generate(build_scenario("tiny", manifest["scenario"]), tmp_path / "again", engine=make_engine(1))
+    assert {f["path"]: f["sha256"] for f in again["files"]} == file_hashes(tiny_dataset)

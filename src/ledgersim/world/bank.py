@@ -90,7 +90,9 @@ def _other_lines(plan: Plan, part: Partition, accounts: Accounts, n_receivable: 
     for code, w in plan.scenario.countries.items():
         cur = facts[code]["currency"]
         cur_weight[cur] = cur_weight.get(cur, 0.0) + w
-    cur = np.array(list(cur_weight))[gen.choice(len(cur_weight), n, p=np.array(list(cur_weight.values())) / sum(cur_weight.values()))]
+    codes = sorted(cur_weight)  # mapping order does not change the data
+    shares = np.array([cur_weight[c] for c in codes])
+    cur = np.array(codes)[gen.choice(len(codes), n, p=shares / shares.sum())]
     account = accounts.for_currency(cur)
     idx = weighted_index(gen, sc.kinds, n, OTHER_KINDS)
     kind = np.array(OTHER_KINDS)[idx]

@@ -54,9 +54,10 @@ class Customers:
 
 
 def weighted_choice(gen: np.random.Generator, weights: dict[str, float], n: int) -> np.ndarray:
-    """n draws from a name -> weight mapping (names in the mapping's order)."""
-    keys = np.array(list(weights))
-    p = np.array(list(weights.values()), dtype=float)
+    """n draws from a name -> weight mapping. Names are taken in sorted order, so the
+    order a YAML file (or a manifest) lists them in does not change the data."""
+    keys = np.array(sorted(weights))
+    p = np.array([weights[k] for k in keys], dtype=float)
     return keys[gen.choice(len(keys), size=n, p=p / p.sum())]
 
 
@@ -64,8 +65,9 @@ def weighted_index(
     gen: np.random.Generator, weights: dict[str, float], n: int, vocabulary: tuple[str, ...]
 ) -> np.ndarray:
     """n draws from a name -> weight mapping, as positions in ``vocabulary``."""
-    order = np.array([vocabulary.index(k) for k in weights], dtype=np.int64)
-    p = np.array(list(weights.values()), dtype=float)
+    names = sorted(weights)  # mapping order does not change the data
+    order = np.array([vocabulary.index(k) for k in names], dtype=np.int64)
+    p = np.array([weights[k] for k in names], dtype=float)
     return order[gen.choice(len(order), size=n, p=p / p.sum())]
 
 
