@@ -143,8 +143,10 @@ def test_episodes_carry_lookups_and_final_state(tiny_dataset: Path) -> None:
                 before = float(open_now[a["invoice_number"]]["amount_open"])
                 assert abs(before - float(a["amount"]) - float(after["amount_open"])) < 0.005
     for e in episodes:
-        if e["gold"]["outcome"] == "NOT_RECEIVABLE":
+        if e["gold"]["customer_id"] is None:  # fees, payroll...: no customer to look up
             assert e["lookups"]["customer"] is None
+        else:  # payments and refunds: the customer they concern
+            assert e["lookups"]["customer"]["customer_id"] == e["gold"]["customer_id"]
 
 
 def test_template_holdout_keeps_held_out_formats_out_of_train(tmp_path: Path) -> None:

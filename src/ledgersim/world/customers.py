@@ -77,16 +77,21 @@ def customer_ids(global_index: np.ndarray) -> np.ndarray:
 
 
 def _confusable_pairs(gen: np.random.Generator, indonesian: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
-    """Customers to rename after an earlier customer whose name is in the same language."""
+    """Customers to rename after an earlier customer whose name is in the same language.
+
+    Only customers that keep their own name are targets, so a renamed customer
+    always ends up looking like its target's final name.
+    """
     picked = gen.random(len(indonesian)) < share
     u = gen.random(len(indonesian))
     rows, targets = [], []
     for flag in (True, False):  # Indonesian names, then the others
         group = np.flatnonzero(indonesian == flag)
-        k = np.arange(len(group))
-        ok = picked[group] & (k > 0)
+        keepers = group[~picked[group]]
+        earlier = np.searchsorted(keepers, group)  # keepers before each member
+        ok = picked[group] & (earlier > 0)
         rows.append(group[ok])
-        targets.append(group[(u[group][ok] * k[ok]).astype(np.int64)])  # an earlier one of the group
+        targets.append(keepers[(u[group][ok] * earlier[ok]).astype(np.int64)])
     conf, target = np.concatenate(rows), np.concatenate(targets)
     order = np.argsort(conf, kind="stable")
     return conf[order], target[order]
