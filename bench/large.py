@@ -1,7 +1,7 @@
 """Generate the ``large`` preset (100,000 customers, about 10 million bank
 transactions) and report time, peak memory and disk size.
 
-    .venv/bin/python bench/large.py --out /tmp/large [--workers 2] [--scale 1] [--keep]
+    .venv/bin/python bench/large.py --out data/large [--workers 2] [--scale 1] [--keep]
 
 Same measurement as ``bench/throughput.py``: wall time of a fresh
 ``ledgersim generate`` process (Parquet, ledger.duckdb with every key, the

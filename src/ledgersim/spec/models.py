@@ -222,6 +222,7 @@ class Scenario(Strict):
     @classmethod
     def v_countries(cls, v: dict[str, float]) -> dict[str, float]:
         return _check_weights(v, COUNTRIES)
+
     @field_validator("locales")
     @classmethod
     def v_locales(cls, v: dict[str, float]) -> dict[str, float]:
