@@ -175,24 +175,10 @@ def test_sigint_stops_cleanly_and_resume_gives_the_same_bytes(tmp_path: Path, ki
     assert_same(ref, out)
 
 
-def _half_run(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = pipeline.build_partition
-
-    def dying(plan, part, off):  # type: ignore[no-untyped-def]
-        if part.index == 1:
-            raise RuntimeError("power cut")
-        return real(plan, part, off)
-
-    monkeypatch.setattr(pipeline, "build_partition", dying)
-    with pytest.raises(RuntimeError):
-        generate(build_scenario("tiny"), out, engine=make_engine(1))
-    monkeypatch.setattr(pipeline, "build_partition", real)
-
-
-def test_resume_rebuilds_only_what_is_missing_or_damaged(tmp_path: Path, tiny_dataset: Path,
+def test_resume_rebuilds_only_what_is_missing_or_damaged(tmp_path: Path, half_run: Any, tiny_dataset: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "half"
-    _half_run(out, monkeypatch)
+    half_run(out)
     assert (out / PARTS_DIR / "part-00000.json").is_file() and not (out / PARTS_DIR / "part-00001.json").exists()
     (out / "tables" / "invoices" / ".part-00001.parquet.tmp").write_bytes(b"half a file")
     built: list[int] = []
@@ -213,7 +199,7 @@ def test_resume_rebuilds_only_what_is_missing_or_damaged(tmp_path: Path, tiny_da
     assert built == []
     out2 = tmp_path / "damaged"
     monkeypatch.setattr(pipeline, "build_partition", real)
-    _half_run(out2, monkeypatch)
+    half_run(out2)
     part0 = out2 / "tables" / "customers" / "part-00000.parquet"
     part0.write_bytes(part0.read_bytes()[:-10])
     monkeypatch.setattr(pipeline, "build_partition", counting)
@@ -222,9 +208,10 @@ def test_resume_rebuilds_only_what_is_missing_or_damaged(tmp_path: Path, tiny_da
     assert_same(tiny_dataset, out2)
 
 
-def test_resume_refuses_another_scenario_or_no_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resume_refuses_another_scenario_or_no_run(tmp_path: Path, half_run: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "half"
-    _half_run(out, monkeypatch)
+    half_run(out)
     r = cli("generate", "--resume", str(out), "--preset", "tiny", "--seed", "8")
     assert r.returncode == 2 and "different scenario" in r.stderr and "seed" in r.stderr
     r = cli("generate", "--resume", str(out), "--preset", "demo")

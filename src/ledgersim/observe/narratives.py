@@ -162,7 +162,6 @@ def _cat(*parts: object) -> np.ndarray:
     return np.asarray(pc.binary_join_element_wise(*arrs, "").to_numpy(zero_copy_only=False), dtype=object)
 
 
-EVIDENCE = ("invoice", "instead", "no_reference")  # what a payment's narrative may quote
 EVIDENCE_SCALE = {"none": 0.0, "low": 0.5, "medium": 1.0, "high": 2.5}  # at high, half the payers omit the invoice
 
 

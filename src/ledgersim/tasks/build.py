@@ -81,10 +81,6 @@ def _strings(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _money_text(col: pa.ChunkedArray | pa.Array) -> pa.Array:
-    return pc.cast(col, pa.string()) if not isinstance(col, pa.ChunkedArray) else pc.cast(col.combine_chunks(), pa.string())
-
-
 class _Writer:
     """One temporary file per output, renamed into place when all partitions are in."""
 
