@@ -26,7 +26,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -37,13 +37,15 @@ from ledgersim import __version__, pipeline
 from ledgersim.engine import Engine, LocalEngine
 from ledgersim.errors import DatasetError, LedgersimError
 from ledgersim.io.duckdb_build import DB_FILE, build_duckdb, duckdb_content
-from ledgersim.io.files import FORMATS, Target, sha256_file, write_part
+from ledgersim.io.files import FORMATS, Target, serialize, write_part
 from ledgersim.io.manifest import (MANIFEST, PARTS_DIR, RUN_FILE, STATE_DIR, dumps, marker_path, read_manifest,
-                                   write_manifest)
+                                   task_chunk_path, write_manifest)
 from ledgersim.plan import Offsets, Partition, Plan, make_plan
 from ledgersim.schema import BY_NAME, TABLES
 from ledgersim.spec.models import Scenario
-from ledgersim.tasks.build import Source, build_tasks
+from ledgersim.tasks.build import PartTasks, TaskFiles, partition_tasks
+from ledgersim.tasks.build import summary as task_summary
+from ledgersim.world.fx import fx_rates
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class PartResult:
     files: list[dict[str, Any]]
     tallies: dict[str, dict[str, int]]
     index: int = -1
+    tasks: dict[str, Any] = field(default_factory=dict)  # the partition's task-file chunks and tallies
 
     @property
     def rows(self) -> int:
@@ -101,13 +104,28 @@ def run_partition(target: Target | Path | str, plan: Plan, formats: tuple[str, .
     files: list[dict[str, Any]] = []
     for name, table in tables.items():
         files += [w.entry() for w in write_part(target, table, part_rel(name, part.index), formats)]
-    result = PartResult(files, _tally(tables), part.index)
-    del tables
+    tasks = partition_tasks(plan.scenario, part.index, tables, fx_rates(plan).to_table())
+    result = PartResult(files, _tally(tables), part.index, _write_task_chunks(target, part.index, tasks))
+    del tables, tasks
     release_memory()  # a worker keeps no more than one partition's worth between partitions
     # written after every file of the partition is in place: its presence means the partition is complete
-    target.put_bytes(marker_path(part.index),
-                     dumps({"partition": part.index, "files": files, "tallies": result.tallies}))
+    target.put_bytes(marker_path(part.index), dumps({"partition": part.index, "files": files,
+                                                     "tallies": result.tallies, "tasks": result.tasks}))
     return result
+
+
+def _write_task_chunks(target: Target, index: int, tasks: PartTasks) -> dict[str, Any]:
+    """Park a partition's task-file chunks in the run state until every partition is done."""
+    chunks = []
+    for rel, data in sorted(tasks.chunks.items()):
+        path = task_chunk_path(index, rel)
+        target.put_bytes(path, data)
+        chunks.append({"file": rel, "path": path, "bytes": len(data), "rows": tasks.rows[rel]})
+    surfaces = task_chunk_path(index, "surfaces.parquet")
+    data = serialize(tasks.surfaces, "parquet")
+    target.put_bytes(surfaces, data)
+    chunks.append({"file": None, "path": surfaces, "bytes": len(data), "rows": tasks.surfaces.num_rows})
+    return {"chunks": chunks, "stats": tasks.stats}
 
 
 def release_memory() -> None:
@@ -290,10 +308,12 @@ def _reusable(target: Target, index: int) -> PartResult | None:
         marker = json.loads(target.read_bytes(rel))
     except ValueError:
         return None
-    for f in marker["files"]:
+    for f in marker["files"] + marker.get("tasks", {}).get("chunks", []):
         if target.size(f["path"]) != f["bytes"]:
             return None
-    return PartResult(marker["files"], marker["tallies"], index)
+    if "tasks" not in marker:
+        return None
+    return PartResult(marker["files"], marker["tallies"], index, marker["tasks"])
 
 
 def generate(
@@ -413,29 +433,26 @@ def _generate(plan: Plan, target: Target, formats: tuple[str, ...], engine: Engi
         for key, counts in results[index].tallies.items():
             tallies.setdefault(key, Counter()).update(counts)
 
-    # ledger.duckdb (DuckDB threads, outside the GIL) and the task files (Python) both only read the
-    # finished Parquet parts: with more than one worker they are built at the same time
+    # ledger.duckdb (DuckDB threads, outside the GIL) and the task files (mostly file I/O) both only
+    # read what the workers wrote: they are built at the same time
     threads = duckdb_threads or getattr(engine, "workers", 1)
     progress.phase("finishing", (len(TABLES) if duckdb else 0) + 1, unit="tables+tasks")
     connections: list[Any] = []
     db_content = None
     with ThreadPoolExecutor(max_workers=1) as background:
         db_future = None
-        if duckdb and threads > 1:
-            # one core stays with the task files (Python), the others go to DuckDB
-            db_future = background.submit(_build_database, target, threads - 1, lambda name: progress.advance(),
+        if duckdb:
+            db_future = background.submit(_build_database, target, threads, lambda name: progress.advance(),
                                           connections.append)
-        elif duckdb:
-            db_content = _build_database(target, threads, lambda name: progress.advance())
         try:
-            task_files, task_summary = _build_tasks(target, plan)
+            task_files, task_summary = _assemble_tasks(target, plan, [results[i] for i in sorted(results)])
             progress.advance()
+            if db_future is not None:
+                db_content = db_future.result()
         except BaseException:
             for con in connections:  # do not wait for the database on Ctrl-C or an error
                 con.interrupt()
             raise
-        if db_future is not None:
-            db_content = db_future.result()
     files += task_files
     files.sort(key=lambda f: f["path"])
     rows: Counter[str] = Counter()
@@ -461,27 +478,24 @@ def _generate(plan: Plan, target: Target, formats: tuple[str, ...], engine: Engi
     return manifest
 
 
-def _build_tasks(target: Target, plan: Plan) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The task files (docs/tasks.md), built partition by partition from the Parquet parts."""
-    n = len(plan.partitions)
-    if target.local is not None:
-        built, summary = build_tasks(target.local, plan.scenario, n)
-        return [_local_entry(target.local, p, rows) for p, rows in built], summary
-    # a remote output: build in a local folder from the parts read through fsspec, then upload
-    with tempfile.TemporaryDirectory(prefix="ledgersim-tasks-") as tmp:
-        root = Path(tmp)
-        built, summary = build_tasks(root, plan.scenario, n, Source(target.path(""), target.fs))
-        entries = []
-        for p, rows in built:
-            rel = p.relative_to(root).as_posix()
-            target.put_bytes(rel, p.read_bytes())
-            entries.append(_local_entry(root, p, rows))
-    return entries, summary
-
-
-def _local_entry(root: Path, path: Path, rows: int) -> dict[str, Any]:
-    return {"path": path.relative_to(root).as_posix(), "sha256": sha256_file(path), "bytes": path.stat().st_size,
-            "rows": rows}
+def _assemble_tasks(target: Target, plan: Plan, results: list[PartResult]) -> tuple[list[dict[str, Any]], dict]:
+    """The task files (docs/tasks.md): the workers' chunks concatenated in partition order."""
+    files = TaskFiles(target)
+    try:
+        surfaces = []
+        for result in results:
+            for chunk in result.tasks["chunks"]:
+                if chunk["file"] is None:
+                    surfaces.append(target.uri(chunk["path"]))
+                else:
+                    files.add(chunk["file"], target.read_bytes(chunk["path"]), chunk["rows"])
+            files.stats.append(result.tasks["stats"])
+        summary = task_summary(plan.scenario, files.stats, surfaces,
+                               None if target.local is not None else target.fs)
+    except BaseException:
+        files.abort()
+        raise
+    return files.finish(), summary
 
 
 def _build_database(target: Target, threads: int, on_table: Any, on_connect: Any = None) -> dict[str, str]:

@@ -87,6 +87,10 @@ class Target:
         self.fs  # noqa: B018 - sets _root
         return f"{self._root.rstrip('/')}/{rel}" if rel else self._root  # type: ignore[union-attr]
 
+    def uri(self, rel: str) -> str:
+        """``rel`` as a path or URL other libraries (DuckDB, pyarrow) can open."""
+        return self.path(rel) if self.local is not None else self.fs.unstrip_protocol(self.path(rel))
+
     def put_bytes(self, rel: str, data: bytes | memoryview) -> None:
         """Write ``data`` to ``rel`` atomically (temporary name, then rename)."""
         name = rel.rsplit("/", 1)

@@ -23,6 +23,7 @@ MANIFEST = "manifest.json"
 STATE_DIR = ".ledgersim"
 RUN_FILE = f"{STATE_DIR}/run.json"
 PARTS_DIR = f"{STATE_DIR}/parts"
+TASKS_DIR = f"{STATE_DIR}/tasks"
 
 
 def dumps(data: Any, sort_keys: bool = True) -> bytes:
@@ -31,6 +32,11 @@ def dumps(data: Any, sort_keys: bool = True) -> bytes:
 
 def marker_path(index: int) -> str:
     return f"{PARTS_DIR}/part-{index:05d}.json"
+
+
+def task_chunk_path(index: int, rel: str) -> str:
+    """Where a worker parks partition ``index``'s share of the task file ``rel``."""
+    return f"{TASKS_DIR}/part-{index:05d}/{rel}"
 
 
 def write_manifest(root: Any, data: dict[str, Any]) -> Any:

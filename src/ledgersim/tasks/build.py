@@ -1,31 +1,38 @@
 """Write the task files (docs/tasks.md) from a generated dataset.
 
-Partitions are read one at a time from their Parquet parts (a customer's
-lines, invoices and mentions all live in its partition), turned into task
-rows with vectorised Arrow/numpy code, and appended to one file per task and
-split, so memory depends on the partition size, not on the dataset.
+A partition's task rows depend only on that partition (a customer's lines,
+invoices and mentions all live in its partition), so :func:`partition_tasks`
+turns one partition's tables into byte chunks of every task file with
+vectorised Arrow/numpy code, on whichever worker built the partition. The
+chunks are then concatenated in partition order into one file per task and
+split (:class:`TaskFiles`). Memory depends on the partition size, not on the
+dataset.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Iterable, Mapping
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ledgersim.frames import index_of, ranges
+from ledgersim.io.files import TMP_SUFFIX, Target, serialize
 from ledgersim.observe.templates import templates
 from ledgersim.schema import BY_NAME, NER_LABELS
 from ledgersim.spec.models import Scenario
 from ledgersim.tasks import actions as actions_task
-from ledgersim.tasks.jsonl import append, encode, obj, quote
+from ledgersim.tasks.jsonl import encode, obj, to_bytes
 from ledgersim.tasks.splits import SPLITS, customer_splits, held_out_templates, line_splits
 from ledgersim.tasks.tokens import TAGS, conll, tokenize
 
@@ -36,6 +43,8 @@ LINE_COLUMNS = ("transaction_id", "account_id", "booking_date", "value_date", "d
 INVOICE_COLUMNS = ("invoice_number", "customer_id", "contract_id", "po_number", "issue_date", "due_date",
                    "currency", "amount")
 RANDOM_NEGATIVES = 2
+INPUT_TABLES = ("customers", "customer_profiles", "bank_transactions", "transaction_truth", "mentions", "invoices",
+                "allocations")
 
 FILES = {
     "ner": ("{s}.jsonl", "{s}.conll"),
@@ -43,37 +52,40 @@ FILES = {
     "recon": ("{s}.lines.jsonl", "{s}.invoices.jsonl", "{s}.gold.jsonl"),
     "actions": ("{s}.gold.jsonl", "{s}.episodes.jsonl"),
 }
+# every task file, in the order they are written: all exist even when a split is empty
+TASK_FILES = ("splits.jsonl", "er/customers.jsonl",
+              *(f"{task}/{pat.format(s=s)}" for task, pats in FILES.items() for s in SPLITS for pat in pats))
+LABELS_FILE = "ner/labels.json"
 
 
 @dataclass
-class _Stats:
-    """Running tallies for the manifest, per split."""
+class PartTasks:
+    """One partition's share of every task file, and its tallies for the manifest.
 
-    lines: Counter = field(default_factory=Counter)
-    mentions: Counter = field(default_factory=Counter)
-    labels: dict[str, Counter] = field(default_factory=lambda: {s: Counter() for s in SPLITS})
-    customers: dict[str, set] = field(default_factory=lambda: {s: set() for s in SPLITS})
-    templates: dict[str, set] = field(default_factory=lambda: {s: set() for s in SPLITS})
-    surfaces: dict[str, Counter] = field(default_factory=lambda: {s: Counter() for s in SPLITS})
+    ``surfaces`` holds (split, surface, n) for the mentions of the partition:
+    whether a surface is unseen in train is only known once every partition
+    is in, so it is counted at the end (:func:`summary`).
+    """
+
+    chunks: dict[str, bytes] = field(default_factory=dict)
+    rows: Counter = field(default_factory=Counter)
+    stats: dict[str, Any] = field(default_factory=dict)
+    surfaces: pa.Table | None = None
+
+    def lines(self, rel: str, lines: pa.Array) -> None:
+        self.text(rel, to_bytes(lines), len(lines))
+
+    def text(self, rel: str, data: bytes | str, rows: int) -> None:
+        if rows:
+            data = data.encode("utf-8") if isinstance(data, str) else data
+            self.chunks[rel] = self.chunks.get(rel, b"") + data
+            self.rows[rel] += rows
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where the dataset's Parquet files are read from: a directory or an fsspec root."""
-
-    root: str
-    filesystem: object = None
-
-    def read(self, rel: str) -> pa.Table:
-        return pq.read_table(f"{self.root.rstrip('/')}/{rel}", filesystem=self.filesystem)
-
-
-def _part(src: Source, table: str, index: int) -> pa.RecordBatch:
-    """One partition of a table as a single batch (plain arrays, not chunked)."""
-    t = BY_NAME[table]
-    data = src.read(f"{t.path}/part-{index:05d}.parquet").combine_chunks()
-    batches = data.to_batches()
-    return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=data.schema)
+def _batch(table: pa.Table) -> pa.RecordBatch:
+    """A table as one batch of plain (unchunked) arrays."""
+    batches = table.combine_chunks().to_batches()
+    return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
 
 
 def _strings(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -81,81 +93,24 @@ def _strings(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
 
 
-class _Writer:
-    """One temporary file per output, renamed into place when all partitions are in."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.handles: dict[str, BinaryIO] = {}
-        self.rows: Counter = Counter()
-
-    def path(self, rel: str) -> Path:
-        return self.root / "tasks" / rel
-
-    def lines(self, rel: str, lines: pa.Array) -> None:
-        self.rows[rel] += append(self._open(rel), lines)
-
-    def text(self, rel: str, text: str, rows: int) -> None:
-        self._open(rel).write(text.encode("utf-8"))
-        self.rows[rel] += rows
-
-    def _open(self, rel: str) -> BinaryIO:
-        if rel not in self.handles:
-            p = self.path(rel)
-            p.parent.mkdir(parents=True, exist_ok=True)
-            self.handles[rel] = open(p.with_name(f".{p.name}.tmp"), "wb")  # noqa: SIM115 (closed in finish)
-        return self.handles[rel]
-
-    def finish(self) -> list[Path]:
-        out = []
-        for rel, f in sorted(self.handles.items()):
-            f.close()
-            p = self.path(rel)
-            os.replace(p.with_name(f".{p.name}.tmp"), p)
-            out.append(p)
-        return out
+def held_templates(sc: Scenario) -> set[str]:
+    return held_out_templates(sc.seed, [t.id for t in templates()], sc.tasks.holdout_templates)
 
 
-def build_tasks(root: Path, scenario: Scenario, partitions: int,
-                source: Source | None = None) -> tuple[list[tuple[Path, int]], dict]:
-    """Write every task file under ``root/tasks``, reading the dataset from ``source``
-    (default: ``root``); returns (path, rows) per file and the manifest's ``tasks`` summary."""
-    src = source or Source(root.as_posix())
-    w = _Writer(root)
-    stats = _Stats()
-    # every file exists even when a split is empty
-    for task, patterns in FILES.items():
-        for s in SPLITS:
-            for pat in patterns:
-                w._open(f"{task}/{pat.format(s=s)}")
-    held = held_out_templates(scenario.seed, [t.id for t in templates()], scenario.tasks.holdout_templates)
-    fx = src.read("tables/fx_rates.parquet").combine_chunks()
-    for index in range(partitions):
-        _partition(src, scenario, index, w, stats, held, fx)
-    labels_path = root / "tasks" / "ner" / "labels.json"
-    labels_path.write_text(json.dumps(list(TAGS)) + "\n", "utf-8")
-    files = [(p, w.rows[p.relative_to(root / "tasks").as_posix()]) for p in w.finish()]
-    files.append((labels_path, len(TAGS)))
-    return files, _summary(stats, scenario, held)
-
-
-def _partition(src: Source, sc: Scenario, index: int, w: _Writer, stats: _Stats, held: set[str],
-               fx: pa.Table) -> None:
-    customers = _part(src, "customers", index)
-    profiles = _part(src, "customer_profiles", index)
-    lines = _part(src, "bank_transactions", index)
-    truth = _part(src, "transaction_truth", index)
-    mentions = _part(src, "mentions", index)
-    invoices = _part(src, "invoices", index)
-    allocations = _part(src, "allocations", index)
+def partition_tasks(sc: Scenario, index: int, tables: Mapping[str, pa.Table], fx: pa.Table) -> PartTasks:
+    """Every task file's rows for one partition (``tables``: its tables as generated or read back)."""
+    out = PartTasks()
+    held = held_templates(sc)
+    customers, profiles, lines, truth, mentions, invoices, allocations = (_batch(tables[t]) for t in INPUT_TABLES)
 
     # splits: customers by group, lines by the customer they concern
     cid = _strings(customers["customer_id"])
     parent = np.where(pc.is_null(customers["parent_customer_id"]).to_numpy(zero_copy_only=False), "",
                       _strings(pc.fill_null(customers["parent_customer_id"], "")))
     group, c_split = customer_splits(sc.seed, cid, parent.astype(str), sc.tasks.splits)
-    w.lines("splits.jsonl", encode(pa.table({"customer_id": cid.astype(str), "group_id": group.astype(str),
-                                             "split": c_split.astype(str)})))
+    out.lines("splits.jsonl", encode(pa.table({"customer_id": cid.astype(str), "group_id": group.astype(str),
+                                               "split": c_split.astype(str)})))
+    out.lines("er/customers.jsonl", encode(customers.select(list(CUSTOMER_COLUMNS))))
     tid = _strings(lines["transaction_id"]).astype(str)
     owner = _strings(pc.fill_null(truth["customer_id"], "")).astype(str)
     has_owner = owner != ""
@@ -170,44 +125,171 @@ def _partition(src: Source, sc: Scenario, index: int, w: _Writer, stats: _Stats,
     m_tid = _strings(mentions["transaction_id"]).astype(str)
     m_line = np.searchsorted(tid, m_tid)  # lines are in transaction-id order
     narratives = _strings(lines["narrative"])
+    m_label = _strings(mentions["label"]).astype(str)
+    m_surface = _strings(mentions["surface"]).astype(str)
     tokens = tokenize(narratives.tolist(), m_line, mentions["start"].to_numpy(zero_copy_only=False),
-                      mentions["end"].to_numpy(zero_copy_only=False),
-                      _strings(mentions["label"]).astype(str))
+                      mentions["end"].to_numpy(zero_copy_only=False), m_label)
     acts = actions_task.gold(sc, lines, truth, allocations, invoices, fx, customers)
+    stats: dict[str, Any] = {k: {} for k in ("lines", "mentions", "labels", "customers", "customer_overlap",
+                                             "templates")}
+    # a customer straddles splits if any of its lines went to another split than the customer itself
+    k = len(SPLITS)
+    pair = np.unique(np.concatenate([np.arange(len(cid)) * k + index_of(c_split.astype(str), SPLITS),
+                                     index_of(owner[has_owner], cid) * k + index_of(split[has_owner], SPLITS)]))
+    straddles = np.bincount(pair // k, minlength=len(cid)) > 1
+    surf_split: list[np.ndarray] = []
+    surf_rows: list[np.ndarray] = []
     for s in SPLITS:
         rows = np.flatnonzero((split == s) & keep)
+        m_rows = np.flatnonzero(np.isin(m_line, rows))
+        stats["customers"][s] = int((c_split == s).sum())
+        in_s = pair[pair % k == SPLITS.index(s)] // k
+        stats["customer_overlap"][s] = int(straddles[in_s].sum())
+        stats["lines"][s] = int(len(rows))
+        stats["mentions"][s] = int(len(m_rows))
+        stats["labels"][s] = dict(Counter(m_label[m_rows].tolist()))
+        stats["templates"][s] = sorted(set(template[rows].tolist()))
+        surf_split.append(np.full(len(m_rows), s))
+        surf_rows.append(m_rows)
         if not len(rows):
             continue
-        m_rows = np.flatnonzero(np.isin(m_line, rows))
-        _ner(w, s, lines, mentions, rows, m_rows, m_line, tokens)
-        _er(w, s, sc, index, lines, mentions, customers, profiles, m_rows, m_line)
-        _recon(w, s, lines, truth, acts.allocation_lists, rows)
+        _ner(out, s, lines, mentions, rows, m_rows, m_line, tokens)
+        _er(out, s, sc, index, lines, mentions, customers, profiles, m_rows, m_line)
+        _recon(out, s, lines, truth, acts.allocation_lists, rows)
         inv_rows = np.flatnonzero(inv_split == s)
-        w.lines(f"recon/{s}.invoices.jsonl", encode(invoices.take(pa.array(inv_rows)).select(list(INVOICE_COLUMNS))))
-        actions_task.write(w, s, acts, rows)
-        # tallies
-        stats.lines[s] += len(rows)
-        stats.mentions[s] += len(m_rows)
-        stats.labels[s].update(_strings(mentions["label"].take(pa.array(m_rows))).tolist())
-        stats.customers[s].update(cid[c_split == s].tolist())
-        stats.templates[s].update(template[rows].tolist())
-        stats.surfaces[s].update(_strings(mentions["surface"].take(pa.array(m_rows))).tolist())
-    w.lines("er/customers.jsonl", encode(customers.select(list(CUSTOMER_COLUMNS))))
+        out.lines(f"recon/{s}.invoices.jsonl",
+                  encode(invoices.take(pa.array(inv_rows)).select(list(INVOICE_COLUMNS))))
+        actions_task.write(out, s, acts, rows)
+    out.stats = stats
+    picked = np.concatenate(surf_rows)
+    counted = (pa.table({"split": np.concatenate(surf_split).astype(str), "surface": m_surface[picked]})
+               .group_by(["split", "surface"]).aggregate([("surface", "count")]))
+    out.surfaces = pa.table({"split": counted["split"], "surface": counted["surface"],
+                             "n": counted["surface_count"]}).sort_by([("split", "ascending"), ("surface", "ascending")])
+    return out
 
 
-def _ner(w: _Writer, s: str, lines: pa.Table, mentions: pa.Table, rows: np.ndarray, m_rows: np.ndarray,
+class TaskFiles:
+    """The task files of a dataset, assembled from partition chunks in partition order.
+
+    Each file is written under a temporary name and renamed when every
+    partition is in; its sha256, size and rows are tallied while writing.
+    """
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.handles: dict[str, BinaryIO] = {}
+        self.digests: dict[str, Any] = {}
+        self.sizes: Counter = Counter()
+        self.rows: Counter = Counter()
+        self.stats: list[dict[str, Any]] = []
+        for rel in TASK_FILES:
+            self._open(rel)
+
+    @staticmethod
+    def _tmp(rel: str) -> str:
+        head, _, name = f"tasks/{rel}".rpartition("/")
+        return f"{head}/.{name}{TMP_SUFFIX}"
+
+    def _open(self, rel: str) -> None:
+        tmp = self._tmp(rel)
+        if self.target.local is not None:
+            path = self.target.local / tmp
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.handles[rel] = open(path, "wb")  # noqa: SIM115 (closed in finish)
+        else:
+            self.target.fs.makedirs(self.target.path(tmp).rsplit("/", 1)[0], exist_ok=True)
+            self.handles[rel] = self.target.fs.open(self.target.path(tmp), "wb")
+        self.digests[rel] = hashlib.sha256()
+
+    def add(self, rel: str, data: bytes, rows: int) -> None:
+        self.handles[rel].write(data)
+        self.digests[rel].update(data)
+        self.sizes[rel] += len(data)
+        self.rows[rel] += rows
+
+    def add_partition(self, part: PartTasks) -> None:
+        for rel in TASK_FILES:
+            if rel in part.chunks:
+                self.add(rel, part.chunks[rel], part.rows[rel])
+        self.stats.append(part.stats)
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Close and rename every file; returns their manifest entries."""
+        labels = (json.dumps(list(TAGS)) + "\n").encode("utf-8")
+        self.target.put_bytes(f"tasks/{LABELS_FILE}", labels)
+        entries = [{"path": f"tasks/{LABELS_FILE}", "sha256": hashlib.sha256(labels).hexdigest(),
+                    "bytes": len(labels), "rows": len(TAGS)}]
+        for rel, f in sorted(self.handles.items()):
+            f.close()
+            final = f"tasks/{rel}"
+            if self.target.local is not None:
+                os.replace(self.target.local / self._tmp(rel), self.target.local / final)
+            else:
+                self.target.fs.mv(self.target.path(self._tmp(rel)), self.target.path(final))
+            entries.append({"path": final, "sha256": self.digests[rel].hexdigest(), "bytes": self.sizes[rel],
+                            "rows": self.rows[rel]})
+        return sorted(entries, key=lambda e: e["path"])
+
+    def abort(self) -> None:
+        for f in self.handles.values():
+            f.close()
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the dataset's Parquet files are read from: a directory or an fsspec root."""
+
+    root: str
+    filesystem: object = None
+
+    def read(self, rel: str) -> pa.Table:
+        return pq.read_table(f"{self.root.rstrip('/')}/{rel}", filesystem=self.filesystem)
+
+    def partition(self, index: int) -> dict[str, pa.Table]:
+        return {t: self.read(f"{BY_NAME[t].path}/part-{index:05d}.parquet") for t in INPUT_TABLES}
+
+
+def build_tasks(root: str | Path, scenario: Scenario, partitions: int,
+                source: Source | None = None) -> tuple[list[dict[str, Any]], dict]:
+    """Write every task file under ``root/tasks`` (a path or fsspec URL) from the dataset's
+    Parquet parts in ``source`` (default: ``root``); returns the files' manifest entries and
+    the manifest's ``tasks`` summary. ``ledgersim generate`` builds the same files on its
+    workers instead, from the tables it has just made."""
+    target = Target(root)
+    src = source or Source(target.path(""), None if target.local is not None else target.fs)
+    fx = src.read("tables/fx_rates.parquet").combine_chunks()
+    files = TaskFiles(target)
+    try:
+        with tempfile.TemporaryDirectory(prefix="ledgersim-surfaces-") as tmp:
+            surfaces = []
+            for index in range(partitions):
+                part = partition_tasks(scenario, index, src.partition(index), fx)
+                files.add_partition(part)
+                path = Path(tmp) / f"{index:05d}.parquet"
+                path.write_bytes(serialize(part.surfaces, "parquet"))
+                surfaces.append(path.as_posix())
+            result = summary(scenario, files.stats, surfaces)
+    except BaseException:
+        files.abort()
+        raise
+    return files.finish(), result
+
+
+def _ner(w: PartTasks, s: str, lines: pa.Table, mentions: pa.Table, rows: np.ndarray, m_rows: np.ndarray,
          m_line: np.ndarray, tokens) -> None:  # type: ignore[no-untyped-def]
     """Doccano JSONL and CoNLL IOB2 for the lines ``rows`` of one split."""
+    # [start, end, "TAG"]: a list of mixed types, spliced in as text (tags are plain upper-case words)
     spans = pc.binary_join_element_wise(
-        "[", mentions["start"].take(pa.array(m_rows)).cast(pa.string()), ", ",
-        mentions["end"].take(pa.array(m_rows)).cast(pa.string()), ", ",
-        quote(mentions["label"].take(pa.array(m_rows))), "]", "")
+        "[", mentions["start"].take(pa.array(m_rows)).cast(pa.string()), ",",
+        mentions["end"].take(pa.array(m_rows)).cast(pa.string()), ',"', mentions["label"].take(pa.array(m_rows)),
+        '"]', "")
     # mentions of the split's lines, grouped by line (both are in line order)
     local = np.searchsorted(rows, m_line[m_rows])
     offsets = np.searchsorted(local, np.arange(len(rows) + 1)).astype(np.int32)
-    label = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), spans), ", ")
+    label = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), spans), ",")
     doc = obj({"id": lines["transaction_id"].take(pa.array(rows)), "text": lines["narrative"].take(pa.array(rows))})
-    doc = pc.binary_join_element_wise(pc.utf8_slice_codeunits(doc, 0, -1), ', "label": [', label, "]}", "")
+    doc = pc.binary_join_element_wise(pc.utf8_slice_codeunits(doc, 0, -1), ',"label":[', label, "]}", "")
     w.lines(f"ner/{s}.jsonl", doc)
     # CoNLL: the tokens of these lines, in the same order
     pick = ranges(tokens.first[rows], tokens.first[rows + 1])
@@ -217,7 +299,7 @@ def _ner(w: _Writer, s: str, lines: pa.Table, mentions: pa.Table, rows: np.ndarr
     w.text(f"ner/{s}.conll", conll(sub, len(rows)), len(rows))
 
 
-def _er(w: _Writer, s: str, sc: Scenario, index: int, lines: pa.Table, mentions: pa.Table, customers: pa.Table,
+def _er(w: PartTasks, s: str, sc: Scenario, index: int, lines: pa.Table, mentions: pa.Table, customers: pa.Table,
         profiles: pa.Table, m_rows: np.ndarray, m_line: np.ndarray) -> None:
     """Company mentions, their gold customer, and candidate pairs with hard negatives."""
     company = m_rows[_strings(mentions["label"].take(pa.array(m_rows))) == "COMPANY"]
@@ -263,7 +345,7 @@ def _er(w: _Writer, s: str, sc: Scenario, index: int, lines: pa.Table, mentions:
                                         "label": pa.array(label[order])}))
 
 
-def _recon(w: _Writer, s: str, lines: pa.Table, truth: pa.Table, allocation_lists: pa.Array,
+def _recon(w: PartTasks, s: str, lines: pa.Table, truth: pa.Table, allocation_lists: pa.Array,
            rows: np.ndarray) -> None:
     take = pa.array(rows)
     picked = lines.take(take).select(list(LINE_COLUMNS))
@@ -273,21 +355,53 @@ def _recon(w: _Writer, s: str, lines: pa.Table, truth: pa.Table, allocation_list
                                           "allocations": allocation_lists.take(take)}))
 
 
-def _summary(stats: _Stats, sc: Scenario, held: set[str]) -> dict:
-    train_surfaces = set(stats.surfaces["train"])
-    out: dict = {"splits": dict(sc.tasks.splits), "held_out_templates": sorted(held), "per_split": {}}
+def summary(sc: Scenario, stats: Iterable[dict[str, Any]], surfaces: list[str], filesystem: Any = None) -> dict:
+    """The manifest's ``tasks`` section from every partition's tallies and its surfaces files."""
+    total: dict[str, dict[str, Counter]] = {k: {s: Counter() for s in SPLITS}
+                                            for k in ("lines", "mentions", "labels", "customers", "customer_overlap")}
+    used: dict[str, set[str]] = {s: set() for s in SPLITS}
+    for part in stats:
+        for s in SPLITS:
+            for key in ("lines", "mentions", "customers", "customer_overlap"):
+                total[key][s]["n"] += part[key][s]
+            total["labels"][s].update(part["labels"][s])
+            used[s].update(part["templates"][s])
+    unseen = _unseen_in_train(surfaces, filesystem)
+    out: dict = {"splits": dict(sc.tasks.splits), "held_out_templates": sorted(held_templates(sc)), "per_split": {}}
     for s in SPLITS:
-        others = set().union(*(stats.customers[o] for o in SPLITS if o != s))
-        total = sum(stats.surfaces[s].values())
-        unseen = sum(n for surface, n in stats.surfaces[s].items() if surface not in train_surfaces)
+        mentions = total["mentions"][s]["n"]
         out["per_split"][s] = {
-            "lines": stats.lines[s],
-            "mentions": stats.mentions[s],
-            "customers": len(stats.customers[s]),
-            "label_share": {label: round(stats.labels[s][label] / max(1, stats.mentions[s]), 4) for label in NER_LABELS},
-            "customer_overlap": len(stats.customers[s] & others),
-            "templates": len(stats.templates[s]),
-            "templates_shared_with_train": len(stats.templates[s] & stats.templates["train"]),
-            "mentions_unseen_in_train": round(unseen / total, 4) if total and s != "train" else 0.0,
+            "lines": total["lines"][s]["n"],
+            "mentions": mentions,
+            "customers": total["customers"][s]["n"],
+            "label_share": {label: round(total["labels"][s][label] / max(1, mentions), 4) for label in NER_LABELS},
+            "customer_overlap": total["customer_overlap"][s]["n"],
+            "templates": len(used[s]),
+            "templates_shared_with_train": len(used[s] & used["train"]),
+            "mentions_unseen_in_train": round(unseen.get(s, 0) / mentions, 4) if mentions and s != "train" else 0.0,
         }
     return out
+
+
+def _unseen_in_train(surfaces: list[str], filesystem: Any = None) -> dict[str, int]:
+    """Per split, how many mentions have a surface that no train mention has.
+
+    DuckDB does the anti-join so that the set of train surfaces, which grows
+    with the dataset, may spill to disk instead of filling memory."""
+    if not surfaces:
+        return {}
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads TO 1")
+        con.execute("SET memory_limit = '512MB'")
+        if filesystem is not None:
+            con.register_filesystem(filesystem)
+        files = ", ".join("'" + f.replace("'", "''") + "'" for f in surfaces)
+        rows = con.execute(f"""
+            WITH s AS (SELECT * FROM read_parquet([{files}])),
+                 train AS (SELECT DISTINCT surface FROM s WHERE split = 'train')
+            SELECT split, sum(n)::BIGINT FROM s ANTI JOIN train USING (surface)
+            WHERE split <> 'train' GROUP BY split""").fetchall()
+    finally:
+        con.close()
+    return {split: int(n) for split, n in rows}

@@ -1,78 +1,81 @@
 """Arrow tables to JSON Lines without a per-row Python loop.
 
-Each column becomes an array of JSON fragments (quoted and escaped strings,
-numbers, ``null``, nested lists and objects), and the fragments of a row are
-joined into one object. Keys keep the table's column order.
+DuckDB's ``to_json`` turns each row (nested lists and structs included) into
+one compact JSON object, in C++; keys keep the table's column order. Money
+(decimals) is written as a string such as ``"1250.00"``, so no reader turns it
+into a binary float; dates as ``"2024-01-31"``.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 from pathlib import Path
-from typing import BinaryIO
 
+import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
+_LOCAL = threading.local()
 
 
-def quote(strings: pa.Array) -> pa.Array:
-    """JSON string literals (escaped, quoted)."""
-    out = strings
-    for raw, escaped in _ESCAPES:
-        out = pc.replace_substring(out, raw, escaped)
-    return pc.binary_join_element_wise('"', out, '"', "")
+def _connection() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB per thread, on one thread: rows come back in input order."""
+    con = getattr(_LOCAL, "con", None)
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET threads TO 1")
+        _LOCAL.con = con
+    return con
 
 
-def fragment(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """One JSON value per element of ``arr``."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], arr.type)
-    t = arr.type
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        out = quote(arr)
-    elif pa.types.is_date(t) or pa.types.is_decimal(t):
-        out = quote(arr.cast(pa.string()))
-    elif pa.types.is_boolean(t):
-        out = pc.if_else(arr, "true", "false")
-    elif pa.types.is_integer(t) or pa.types.is_floating(t):
-        out = arr.cast(pa.string())
-    elif pa.types.is_list(t) or pa.types.is_large_list(t):
-        items = fragment(arr.flatten())
-        nested = pa.ListArray.from_arrays(arr.offsets, items)
-        out = pc.binary_join_element_wise("[", pc.binary_join(nested, ", "), "]", "")
-    elif pa.types.is_struct(t):
-        out = obj({t.field(i).name: arr.field(i) for i in range(t.num_fields)})
-        out = pc.if_else(pc.is_valid(arr), out, pa.scalar(None, pa.string()))
-    else:
-        raise TypeError(f"no JSON encoding for {t}")
-    return pc.fill_null(out, "null")
+def _money_as_text(t: pa.DataType) -> pa.DataType:
+    """``t`` with every decimal (at any depth) replaced by a string."""
+    if pa.types.is_decimal(t):
+        return pa.string()
+    if pa.types.is_list(t):
+        return pa.list_(_money_as_text(t.value_type))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _money_as_text(f.type), f.nullable) for f in t])
+    return t
 
 
-def obj(columns: dict[str, pa.Array]) -> pa.Array:
+def obj(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pa.Array:
     """One JSON object per row from named columns."""
-    parts: list[pa.Array | str] = []
-    for i, (name, values) in enumerate(columns.items()):
-        parts.append(("{" if i == 0 else ", ") + f'"{name}": ')
-        parts.append(fragment(values))
-    parts.append("}")
-    return pc.binary_join_element_wise(*parts, "")
+    arrays = {}
+    for name, values in columns.items():
+        text = _money_as_text(values.type)
+        arrays[name] = values.cast(text) if text != values.type else values
+    rows = pa.table(arrays)
+    con = _connection()
+    con.register("json_rows", rows)
+    try:
+        out = con.sql("SELECT to_json(json_rows) AS j FROM json_rows").to_arrow_table()["j"]
+    finally:
+        con.unregister("json_rows")
+    out = out.combine_chunks() if out.num_chunks else pa.array([], pa.string())
+    return out.cast(pa.string())
 
 
-def encode(table: pa.Table) -> pa.Array:
+def encode(table: pa.Table | pa.RecordBatch) -> pa.Array:
     return obj({name: table[name] for name in table.column_names})
 
 
-def append(f: BinaryIO, lines: pa.Array) -> int:
-    """Write JSON lines to an open file; returns how many."""
-    if len(lines):
-        f.write(("\n".join(lines.to_pylist()) + "\n").encode("utf-8"))
-    return len(lines)
+def to_bytes(lines: pa.Array) -> bytes:
+    """JSON lines as UTF-8 bytes, each ended by a newline (straight from Arrow's string buffer)."""
+    if not len(lines):
+        return b""
+    joined = pc.binary_join_element_wise(lines, "\n", "")
+    if isinstance(joined, pa.ChunkedArray):
+        joined = joined.combine_chunks()
+    width = 8 if pa.types.is_large_string(joined.type) else 4
+    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64 if width == 8 else np.int32,
+                            count=len(joined) + 1, offset=joined.offset * width)
+    return joined.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
 
 
 def read(path: Path) -> list[dict]:
     """All rows of a JSON Lines file (for tests and small files)."""
-    import json
-
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
