@@ -199,3 +199,21 @@ def test_exports_load_in_the_real_libraries(tiny_dataset: Path, tmp_path: Path, 
         assert set(ds) == {"train", "validation", "test"}
         assert ds["train"].features["ner_tags"].feature.names == list(TAGS)
         assert len(ds["train"]) == len(read(tiny_dataset / "tasks" / "ner" / "train.jsonl"))
+
+
+def test_rebuilding_the_task_files_from_the_parquet_parts_gives_the_same_bytes(tiny_dataset: Path,
+                                                                                tmp_path: Path) -> None:
+    """``generate`` builds task files on its workers from the tables it made; ``build_tasks``
+    rebuilds them from the Parquet files alone: both must agree byte for byte."""
+    from ledgersim.spec.models import Scenario
+    from ledgersim.tasks import build_tasks
+    from ledgersim.tasks.build import Source
+
+    manifest = json.loads((tiny_dataset / "manifest.json").read_text())
+    scenario = Scenario.model_validate(manifest["scenario"])
+    files, summary = build_tasks(tmp_path, scenario, manifest["partitions"], Source(tiny_dataset.as_posix()))
+    expected = {f["path"]: f for f in manifest["files"] if f["path"].startswith("tasks/")}
+    assert {f["path"]: f for f in files} == expected
+    for f in files:
+        assert (tmp_path / f["path"]).read_bytes() == (tiny_dataset / f["path"]).read_bytes()
+    assert summary == manifest["tasks"]

@@ -42,8 +42,8 @@ REVIEW_REASON = {
 class Gold:
     lines: pa.Table
     truth: pa.Table
-    actions: list[list[str]]
-    rationale: np.ndarray
+    actions: pa.ListArray  # per line: the actions, in alphabetical order
+    rationale: pa.Array  # per line: why, in words
     allocation_lists: pa.Array
     open_before: pa.Array  # per line: list of open invoices (lookups)
     final_state: pa.Array  # per line: list of the invoices it touched, after it
@@ -100,12 +100,7 @@ def gold(sc: Scenario, lines: pa.Table, truth: pa.Table, allocations: pa.Table, 
 
     rate = _usd_rate(fx, _s(lines["currency"]).astype(str), booking)
     usd = cents(lines["amount"]) / 100 / rate
-    acts: list[list[str]] = []
-    why = np.empty(n, dtype=object)
-    for i in range(n):  # a few string decisions per line; the inputs above are all vectorised
-        a, r = _decide(outcome[i], pattern[i], confidence[i], bool(within[i]), usd[i], pol)
-        acts.append(a)
-        why[i] = r
+    acts, why = _decide(outcome, pattern, confidence, within, usd, pol)
 
     # lookups and final state for the customer's invoices
     owner = _s(pc.fill_null(truth["customer_id"], "")).astype(str)
@@ -115,31 +110,60 @@ def gold(sc: Scenario, lines: pa.Table, truth: pa.Table, allocations: pa.Table, 
                 _customer_records(owner, customers, n))
 
 
-def _decide(outcome: str, pattern: str, conf: float, within: bool, usd: float, pol) -> tuple[list[str], str]:  # type: ignore[no-untyped-def]
+ACTIONS = ("approve", "escalate", "notify", "reconcile", "update_erp")  # alphabetical: the order in a line's list
+
+
+def _decide(outcome: np.ndarray, pattern: np.ndarray, conf: np.ndarray, within: np.ndarray, usd: np.ndarray,
+            pol) -> tuple[pa.ListArray, pa.Array]:  # type: ignore[no-untyped-def]
+    """The policy (module docstring) for every line at once: (actions, rationale)."""
     c = pol.confidence
-    if outcome == "NOT_RECEIVABLE":
-        return [], "settles no customer invoice: nothing to do on receivables"
-    if conf < c.review_at:
-        return ["escalate"], f"confidence {conf:.2f} below {c.review_at:.2f}: the payer or invoice cannot be told"
-    if outcome == "REVIEW_REQUIRED":
-        return ["escalate"], REVIEW_REASON.get(pattern, "needs a human") + ": escalate"
-    actions = {"reconcile", "update_erp"}
-    reason = "settles what was open: reconcile and update the ERP"
-    if outcome == "PARTIAL_PAYMENT" and not within:
-        actions.add("notify")
-        reason = "pays part of what was open: reconcile it and notify about the balance"
-    elif outcome == "OVERPAYMENT" and not within:
-        actions.add("notify")
-        reason = "pays more than was open: reconcile and notify about the excess"
-    elif outcome != "AUTO_RECONCILED":
-        reason = "differs from what was open by less than the tolerance: reconcile and update the ERP"
-    if conf < c.automate_at:
-        actions.add("approve")
-        reason += f"; confidence {conf:.2f} below {c.automate_at:.2f} needs approval"
-    if usd >= pol.approval_threshold_usd:
-        actions.add("approve")
-        reason += f"; {usd:,.0f} USD at or above the {pol.approval_threshold_usd:,.0f} USD approval threshold"
-    return sorted(actions), reason
+    n = len(outcome)
+    nothing = outcome == "NOT_RECEIVABLE"
+    unsure = ~nothing & (conf < c.review_at)
+    review = ~nothing & ~unsure & (outcome == "REVIEW_REQUIRED")
+    settle = ~(nothing | unsure | review)
+    partial = settle & ~within & (outcome == "PARTIAL_PAYMENT")
+    over = settle & ~within & (outcome == "OVERPAYMENT")
+    approve_conf = settle & (conf < c.automate_at)
+    approve_usd = settle & (usd >= pol.approval_threshold_usd)
+
+    flags = np.stack([approve_conf | approve_usd, unsure | review, partial | over, settle, settle], axis=1)
+    offsets = np.concatenate([[0], np.cumsum(flags.sum(axis=1))]).astype(np.int32)
+    actions = pa.ListArray.from_arrays(pa.array(offsets), pa.array(np.tile(np.array(ACTIONS), n)[flags.ravel()]))
+
+    conf_text = _formatted(conf, "{:.2f}")
+    reason = np.select(
+        [nothing, unsure, review, partial, over, settle & (outcome != "AUTO_RECONCILED")],
+        ["settles no customer invoice: nothing to do on receivables",
+         "",  # filled below: it quotes the confidence
+         "",  # filled below: it names the pattern's reason
+         "pays part of what was open: reconcile it and notify about the balance",
+         "pays more than was open: reconcile and notify about the excess",
+         "differs from what was open by less than the tolerance: reconcile and update the ERP"],
+        "settles what was open: reconcile and update the ERP").astype(object)
+    reason[unsure] = "confidence " + conf_text[unsure] + f" below {c.review_at:.2f}: the payer or invoice cannot be told"
+    reason[review] = "needs a human: escalate"
+    for name, text in REVIEW_REASON.items():
+        reason[review & (pattern == name)] = f"{text}: escalate"
+    reason[approve_conf] += "; confidence " + conf_text[approve_conf] + f" below {c.automate_at:.2f} needs approval"
+    reason[approve_usd] += ("; " + _thousands(np.round(usd[approve_usd]).astype(np.int64))
+                            + f" USD at or above the {pol.approval_threshold_usd:,.0f} USD approval threshold")
+    return actions, pa.array(reason, pa.string())
+
+
+def _formatted(values: np.ndarray, fmt: str) -> np.ndarray:
+    """``fmt`` applied to each value, formatting each distinct value once."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return np.array([fmt.format(v) for v in distinct.tolist()], dtype=object)[inverse.reshape(-1)]
+
+
+def _thousands(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers written with a comma every three digits (``1,234,567``)."""
+    out = values.astype(str).astype(object)
+    big = values >= 1000
+    if big.any():
+        out[big] = _thousands(values[big] // 1000) + "," + np.char.zfill((values[big] % 1000).astype(str), 3)
+    return out
 
 
 def _usd_rate(fx: pa.Table, currency: np.ndarray, dates: np.ndarray) -> np.ndarray:
@@ -217,10 +241,10 @@ def _customer_records(owner: np.ndarray, customers: pa.Table | None, n: int) -> 
 
 def write(w, s: str, g: Gold, rows: np.ndarray) -> None:  # type: ignore[no-untyped-def]
     take = pa.array(rows)
-    actions = pa.array([g.actions[i] for i in rows], pa.list_(pa.string()))
+    actions = g.actions.take(take)
     tids = _arr(g.lines["transaction_id"]).take(take)
     w.lines(f"actions/{s}.gold.jsonl", obj({"transaction_id": tids, "actions": actions,
-                                            "rationale": pa.array(g.rationale[rows].astype(str))}))
+                                            "rationale": g.rationale.take(take)}))
     observation = pa.StructArray.from_arrays([_arr(g.lines[c]).take(take) for c in LINE_COLUMNS],
                                              names=list(LINE_COLUMNS))
     lookups = pa.StructArray.from_arrays([g.customer.take(take), g.open_before.take(take)],

@@ -72,7 +72,7 @@ def to_bytes(lines: pa.Array) -> bytes:
     width = 8 if pa.types.is_large_string(joined.type) else 4
     offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64 if width == 8 else np.int32,
                             count=len(joined) + 1, offset=joined.offset * width)
-    return joined.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+    return bytes(memoryview(joined.buffers()[2])[offsets[0]:offsets[-1]])
 
 
 def read(path: Path) -> list[dict]:
