@@ -480,7 +480,7 @@ def _generate(plan: Plan, target: Target, formats: tuple[str, ...], engine: Engi
 
 def _assemble_tasks(target: Target, plan: Plan, results: list[PartResult]) -> tuple[list[dict[str, Any]], dict]:
     """The task files (docs/tasks.md): the workers' chunks concatenated in partition order."""
-    files = TaskFiles(target)
+    files = TaskFiles(target, plan.scenario)
     try:
         surfaces = []
         for result in results:
@@ -489,6 +489,8 @@ def _assemble_tasks(target: Target, plan: Plan, results: list[PartResult]) -> tu
                     surfaces.append(target.uri(chunk["path"]))
                 else:
                     files.add(chunk["file"], target.read_bytes(chunk["path"]), chunk["rows"])
+                    # the disk holds each byte once; an interrupted run rebuilds partitions that lost a chunk
+                    target.remove(chunk["path"])
             files.stats.append(result.tasks["stats"])
         summary = task_summary(plan.scenario, files.stats, surfaces,
                                None if target.local is not None else target.fs)

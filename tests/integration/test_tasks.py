@@ -217,3 +217,23 @@ def test_rebuilding_the_task_files_from_the_parquet_parts_gives_the_same_bytes(t
     for f in files:
         assert (tmp_path / f["path"]).read_bytes() == (tiny_dataset / f["path"]).read_bytes()
     assert summary == manifest["tasks"]
+
+
+def test_tasks_build_writes_only_the_chosen_tasks(tiny_dataset: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    scenario = build_scenario("tiny", {"tasks": {"build": ["recon"]}})
+    out = tmp_path / "recon-only"
+    manifest = generate(scenario, out, engine=make_engine(1))
+    written = sorted(p.relative_to(out / "tasks").as_posix() for p in (out / "tasks").rglob("*") if p.is_file())
+    assert written == sorted(["splits.jsonl"] + [f"recon/{s}.{k}.jsonl" for s in SPLITS
+                                                 for k in ("lines", "invoices", "gold")])
+    assert sorted(f["path"][len("tasks/"):] for f in manifest["files"] if f["path"].startswith("tasks/")) == written
+    full = json.loads((tiny_dataset / "manifest.json").read_text())
+    same = {f["path"]: f["sha256"] for f in full["files"] if f["path"].startswith("tasks/recon/")}
+    assert {f["path"]: f["sha256"] for f in manifest["files"] if f["path"].startswith("tasks/recon/")} == same
+    done = subprocess.run([sys.executable, "-m", "ledgersim.cli", "export", str(out), "--task", "ner",
+                           "--format", "hf"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "tasks.build" in done.stderr and "Traceback" not in done.stderr

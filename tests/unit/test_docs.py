@@ -25,6 +25,8 @@ def leaves(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, Any]]:
 def shown(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):  # as YAML flow style
+        return "[" + ", ".join(shown(v) for v in value) + "]"
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

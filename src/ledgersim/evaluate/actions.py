@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ledgersim.evaluate.metrics import macro, prf, r, safe_div
-from ledgersim.evaluate.predictions import (Problems, first_sighting, read_jsonl, read_prediction_rows, require,
-                                            task_file)
+from ledgersim.evaluate.predictions import Problems, first_sighting, read_jsonl, read_prediction_rows, require
+from ledgersim.tasks.build import task_file
 from ledgersim.schema import ACTIONS
 
 EXAMPLE = '{"transaction_id": "BTX-000000000123", "actions": ["notify", "reconcile", "update_erp"]}'

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ledgersim.evaluate.metrics import prf, r, safe_div
-from ledgersim.evaluate.predictions import Problems, read_jsonl, read_prediction_rows, require, task_file
+from ledgersim.evaluate.predictions import Problems, read_jsonl, read_prediction_rows, require
+from ledgersim.tasks.build import task_file
 
 EXAMPLE = '{"mention_id": "BTX-000000000123:8", "customer_id": "CUS-00036"}'
 PAIR_EXAMPLE = '{"mention_id": "BTX-000000000123:8", "customer_id": "CUS-00036", "label": 1}'

@@ -14,8 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 from ledgersim.evaluate.metrics import macro, prf, r
-from ledgersim.evaluate.predictions import (Problems, first_sighting, read_jsonl, read_prediction_rows, require,
-                                            task_file)
+from ledgersim.evaluate.predictions import Problems, first_sighting, read_jsonl, read_prediction_rows, require
+from ledgersim.tasks.build import task_file
 from ledgersim.schema import NER_LABELS
 
 Span = tuple[int, int, str]

@@ -134,19 +134,6 @@ def parse_amount(value: Any) -> Decimal | None:
 
 # ---------------------------------------------------------------------------------- task files
 
-def task_file(dataset: Path | str, task: str, name: str) -> Path:
-    """Path of a task file; a DatasetError if it does not exist."""
-    root = Path(dataset)
-    path = root / "tasks" / task / name
-    if not path.is_file():
-        if not (root / "manifest.json").is_file():
-            raise DatasetError(f"{root}: not a complete ledgersim dataset (no manifest.json); "
-                               "generate one with `ledgersim generate --out DIR`")
-        raise DatasetError(f"{path}: task file missing; regenerate the dataset with a ledgersim "
-                           "version that writes tasks/ (docs/tasks.md)")
-    return path
-
-
 def check_split(split: str) -> str:
     if split not in SPLITS:
         raise LedgersimError(f"--split: unknown split {split!r}; use one of {', '.join(SPLITS)}")

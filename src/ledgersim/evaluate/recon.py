@@ -16,7 +16,8 @@ from pathlib import Path
 
 from ledgersim.evaluate.metrics import classification, prf, r, safe_div
 from ledgersim.evaluate.predictions import (Problems, first_sighting, parse_amount, read_jsonl, read_prediction_rows,
-                                            require, task_file)
+                                            require)
+from ledgersim.tasks.build import task_file
 from ledgersim.schema import OUTCOMES
 
 EXAMPLE = ('{"transaction_id": "BTX-000000000123", "outcome": "PARTIAL_PAYMENT", '

@@ -176,7 +176,13 @@ class Policy(Strict):
     confidence: Confidence = Field(default_factory=Confidence)
 
 
+TASKS = ("ner", "er", "recon", "actions")
+
+
 class Tasks(Strict):
+    build: list[Literal["ner", "er", "recon", "actions"]] = Field(
+        default_factory=lambda: list(TASKS),
+        description="which tasks' files to write (tasks/splits.jsonl is always written)")
     splits: dict[str, float] = Field(default_factory=lambda: {"train": 0.8, "dev": 0.1, "test": 0.1})
     holdout_templates: float = Field(0.0, ge=0, lt=1, description="share of templates never seen in train")
     policy: Policy = Field(default_factory=Policy)

@@ -141,7 +141,8 @@ def _decide(outcome: np.ndarray, pattern: np.ndarray, conf: np.ndarray, within: 
          "pays more than was open: reconcile and notify about the excess",
          "differs from what was open by less than the tolerance: reconcile and update the ERP"],
         "settles what was open: reconcile and update the ERP").astype(object)
-    reason[unsure] = "confidence " + conf_text[unsure] + f" below {c.review_at:.2f}: the payer or invoice cannot be told"
+    reason[unsure] = ("confidence " + conf_text[unsure]
+                      + f" below {c.review_at:.2f}: the payer or invoice cannot be told")
     reason[review] = "needs a human: escalate"
     for name, text in REVIEW_REASON.items():
         reason[review & (pattern == name)] = f"{text}: escalate"
@@ -175,6 +176,12 @@ def _usd_rate(fx: pa.Table, currency: np.ndarray, dates: np.ndarray) -> np.ndarr
     want = np.char.add(currency.astype(str), dates.astype(str))
     pos = np.minimum(np.searchsorted(key[order], want), len(order) - 1)
     return f_rate[order][pos]
+
+
+def allocation_lists(lines: pa.Table, allocations: pa.Table) -> pa.Array:
+    """Per line (in order): the list of ``{invoice_number, amount}`` it settles."""
+    return _allocations(_s(lines["transaction_id"]).astype(str), _s(allocations["transaction_id"]).astype(str),
+                        allocations)
 
 
 def _allocations(tid: np.ndarray, a_tid: np.ndarray, allocations: pa.Table) -> pa.Array:

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from ledgersim.frames import index_of, ranges
 from ledgersim.io.files import TMP_SUFFIX, Target, serialize
 from ledgersim.observe.templates import templates
+from ledgersim.errors import DatasetError
 from ledgersim.schema import BY_NAME, NER_LABELS
 from ledgersim.spec.models import Scenario
 from ledgersim.tasks import actions as actions_task
@@ -52,10 +53,27 @@ FILES = {
     "recon": ("{s}.lines.jsonl", "{s}.invoices.jsonl", "{s}.gold.jsonl"),
     "actions": ("{s}.gold.jsonl", "{s}.episodes.jsonl"),
 }
-# every task file, in the order they are written: all exist even when a split is empty
-TASK_FILES = ("splits.jsonl", "er/customers.jsonl",
-              *(f"{task}/{pat.format(s=s)}" for task, pats in FILES.items() for s in SPLITS for pat in pats))
 LABELS_FILE = "ner/labels.json"
+
+
+def task_files(sc: Scenario) -> tuple[str, ...]:
+    """Every task file the scenario asks for; all exist even when a split is empty."""
+    chosen = [t for t in FILES if t in sc.tasks.build]
+    return ("splits.jsonl", *(["er/customers.jsonl"] if "er" in chosen else []),
+            *(f"{task}/{pat.format(s=s)}" for task in chosen for s in SPLITS for pat in FILES[task]))
+
+
+def task_file(dataset: Path | str, task: str, name: str) -> Path:
+    """Path of a task file; a DatasetError if it does not exist."""
+    root = Path(dataset)
+    path = root / "tasks" / task / name
+    if not path.is_file():
+        if not (root / "manifest.json").is_file():
+            raise DatasetError(f"{root}: not a complete ledgersim dataset (no manifest.json); "
+                               "generate one with `ledgersim generate --out DIR`")
+        raise DatasetError(f"{path}: task file missing: the dataset was generated without the {task!r} task; "
+                           f"generate it again with {task!r} in the scenario's tasks.build (docs/tasks.md)")
+    return path
 
 
 @dataclass
@@ -110,7 +128,9 @@ def partition_tasks(sc: Scenario, index: int, tables: Mapping[str, pa.Table], fx
     group, c_split = customer_splits(sc.seed, cid, parent.astype(str), sc.tasks.splits)
     out.lines("splits.jsonl", encode(pa.table({"customer_id": cid.astype(str), "group_id": group.astype(str),
                                                "split": c_split.astype(str)})))
-    out.lines("er/customers.jsonl", encode(customers.select(list(CUSTOMER_COLUMNS))))
+    build = set(sc.tasks.build)
+    if "er" in build:
+        out.lines("er/customers.jsonl", encode(customers.select(list(CUSTOMER_COLUMNS))))
     tid = _strings(lines["transaction_id"]).astype(str)
     owner = _strings(pc.fill_null(truth["customer_id"], "")).astype(str)
     has_owner = owner != ""
@@ -127,9 +147,14 @@ def partition_tasks(sc: Scenario, index: int, tables: Mapping[str, pa.Table], fx
     narratives = _strings(lines["narrative"])
     m_label = _strings(mentions["label"]).astype(str)
     m_surface = _strings(mentions["surface"]).astype(str)
-    tokens = tokenize(narratives.tolist(), m_line, mentions["start"].to_numpy(zero_copy_only=False),
-                      mentions["end"].to_numpy(zero_copy_only=False), m_label)
-    acts = actions_task.gold(sc, lines, truth, allocations, invoices, fx, customers)
+    if "ner" in build:
+        tokens = tokenize(narratives.tolist(), m_line, mentions["start"].to_numpy(zero_copy_only=False),
+                          mentions["end"].to_numpy(zero_copy_only=False), m_label)
+    if "actions" in build:
+        acts = actions_task.gold(sc, lines, truth, allocations, invoices, fx, customers)
+        allocated = acts.allocation_lists
+    elif "recon" in build:
+        allocated = actions_task.allocation_lists(lines, allocations)
     stats: dict[str, Any] = {k: {} for k in ("lines", "mentions", "labels", "customers", "customer_overlap",
                                              "templates")}
     # a customer straddles splits if any of its lines went to another split than the customer itself
@@ -153,13 +178,17 @@ def partition_tasks(sc: Scenario, index: int, tables: Mapping[str, pa.Table], fx
         surf_rows.append(m_rows)
         if not len(rows):
             continue
-        _ner(out, s, lines, mentions, rows, m_rows, m_line, tokens)
-        _er(out, s, sc, index, lines, mentions, customers, profiles, m_rows, m_line)
-        _recon(out, s, lines, truth, acts.allocation_lists, rows)
-        inv_rows = np.flatnonzero(inv_split == s)
-        out.lines(f"recon/{s}.invoices.jsonl",
-                  encode(invoices.take(pa.array(inv_rows)).select(list(INVOICE_COLUMNS))))
-        actions_task.write(out, s, acts, rows)
+        if "ner" in build:
+            _ner(out, s, lines, mentions, rows, m_rows, m_line, tokens)
+        if "er" in build:
+            _er(out, s, sc, index, lines, mentions, customers, profiles, m_rows, m_line)
+        if "recon" in build:
+            _recon(out, s, lines, truth, allocated, rows)
+            inv_rows = np.flatnonzero(inv_split == s)
+            out.lines(f"recon/{s}.invoices.jsonl",
+                      encode(invoices.take(pa.array(inv_rows)).select(list(INVOICE_COLUMNS))))
+        if "actions" in build:
+            actions_task.write(out, s, acts, rows)
     out.stats = stats
     picked = np.concatenate(surf_rows)
     counted = (pa.table({"split": np.concatenate(surf_split).astype(str), "surface": m_surface[picked]})
@@ -176,14 +205,16 @@ class TaskFiles:
     partition is in; its sha256, size and rows are tallied while writing.
     """
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, sc: Scenario) -> None:
         self.target = target
+        self.files = task_files(sc)
+        self.ner = "ner" in sc.tasks.build
         self.handles: dict[str, BinaryIO] = {}
         self.digests: dict[str, Any] = {}
         self.sizes: Counter = Counter()
         self.rows: Counter = Counter()
         self.stats: list[dict[str, Any]] = []
-        for rel in TASK_FILES:
+        for rel in self.files:
             self._open(rel)
 
     @staticmethod
@@ -209,17 +240,19 @@ class TaskFiles:
         self.rows[rel] += rows
 
     def add_partition(self, part: PartTasks) -> None:
-        for rel in TASK_FILES:
+        for rel in self.files:
             if rel in part.chunks:
                 self.add(rel, part.chunks[rel], part.rows[rel])
         self.stats.append(part.stats)
 
     def finish(self) -> list[dict[str, Any]]:
         """Close and rename every file; returns their manifest entries."""
-        labels = (json.dumps(list(TAGS)) + "\n").encode("utf-8")
-        self.target.put_bytes(f"tasks/{LABELS_FILE}", labels)
-        entries = [{"path": f"tasks/{LABELS_FILE}", "sha256": hashlib.sha256(labels).hexdigest(),
-                    "bytes": len(labels), "rows": len(TAGS)}]
+        entries = []
+        if self.ner:
+            labels = (json.dumps(list(TAGS)) + "\n").encode("utf-8")
+            self.target.put_bytes(f"tasks/{LABELS_FILE}", labels)
+            entries.append({"path": f"tasks/{LABELS_FILE}", "sha256": hashlib.sha256(labels).hexdigest(),
+                            "bytes": len(labels), "rows": len(TAGS)})
         for rel, f in sorted(self.handles.items()):
             f.close()
             final = f"tasks/{rel}"
@@ -259,7 +292,7 @@ def build_tasks(root: str | Path, scenario: Scenario, partitions: int,
     target = Target(root)
     src = source or Source(target.path(""), None if target.local is not None else target.fs)
     fx = src.read("tables/fx_rates.parquet").combine_chunks()
-    files = TaskFiles(target)
+    files = TaskFiles(target, scenario)
     try:
         with tempfile.TemporaryDirectory(prefix="ledgersim-surfaces-") as tmp:
             surfaces = []

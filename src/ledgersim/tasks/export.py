@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ledgersim.errors import DatasetError, LedgersimError
+from ledgersim.tasks.build import task_file
 from ledgersim.tasks.jsonl import read
 from ledgersim.tasks.splits import SPLITS
 from ledgersim.tasks.tokens import TAGS, tokenize
@@ -25,10 +26,7 @@ class ExtraMissing(LedgersimError):
 
 
 def _split_docs(root: Path, split: str) -> tuple[list[str], list[str], object]:
-    path = root / "tasks" / "ner" / f"{split}.jsonl"
-    if not path.is_file():
-        raise DatasetError(f"export: {path} is missing; generate the dataset again (it writes tasks/)")
-    rows = read(path)
+    rows = read(task_file(root, "ner", f"{split}.jsonl"))
     texts = [r["text"] for r in rows]
     spans = [(i, s, e, lab) for i, r in enumerate(rows) for s, e, lab in r["label"]]
     m = np.array(spans, dtype=object).reshape(-1, 4)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledgersim.evaluate.predictions import read_jsonl, task_file, write_jsonl
+from ledgersim.evaluate.predictions import read_jsonl, write_jsonl
+from ledgersim.tasks.build import task_file
 
 
 def load_lines(dataset: Path | str, split: str) -> list[dict]:
