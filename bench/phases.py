@@ -1,6 +1,6 @@
 """Where the time of ``ledgersim generate`` goes.
 
-    .venv/bin/python bench/profile.py [--preset demo] [--scale 1] [--workers 2] [--top 25]
+    .venv/bin/python bench/phases.py [--preset demo] [--scale 1] [--workers 2] [--top 25]
 
 Three measurements, each printed as it is taken:
 
