@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Sequence
 
 from ledgersim import __version__
 from ledgersim.errors import LedgersimError
+
+DEFAULT_DUCKDB_MEMORY = "512MB"  # = ledgersim.io.duckdb_build.DEFAULT_MEMORY, without importing DuckDB to parse flags
 
 
 def _summary(manifest: dict, seconds: float | None, out: Path) -> str:
@@ -40,11 +43,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     if args.workers is not None and args.workers < 1:
         raise LedgersimError(f"--workers: must be >= 1 (got {args.workers})")
+    if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", args.duckdb_memory.strip(), re.IGNORECASE):
+        raise LedgersimError(f"--duckdb-memory: {args.duckdb_memory!r} is not a size; give e.g. 512MB or 4GB")
+    with_db = not args.no_duckdb and (stored_run(out)["duckdb"] if args.resume else True)
     engine = make_engine(args.workers, args.engine, args.scheduler)
     started = time.perf_counter()
     try:
         manifest = generate(scenario, out, formats=formats, engine=engine, overwrite=args.overwrite,
-                            resume=bool(args.resume), progress=progress_for(args.quiet))
+                            resume=bool(args.resume), progress=progress_for(args.quiet), duckdb=with_db,
+                            duckdb_memory=args.duckdb_memory.strip())
     except KeyboardInterrupt:
         print(f"ledgersim: interrupted; no manifest.json was written. Finish the run with: "
               f"ledgersim generate --resume {out}", file=sys.stderr)
@@ -133,6 +140,10 @@ def parser() -> argparse.ArgumentParser:
                                                      "partitions (same scenario, seed and formats)")
     g.add_argument("--overwrite", action="store_true", help="replace an existing dataset in --out")
     g.add_argument("--quiet", action="store_true", help="print nothing on success and show no progress bar")
+    g.add_argument("--no-duckdb", action="store_true", help="write no ledger.duckdb (Parquet, truth and tasks only)")
+    g.add_argument("--duckdb-memory", default=DEFAULT_DUCKDB_MEMORY, metavar="SIZE",
+                   help=f"memory budget of DuckDB while it builds ledger.duckdb and its key indexes "
+                        f"(default {DEFAULT_DUCKDB_MEMORY}; it spills to disk beyond it)")
     g.set_defaults(func=cmd_generate)
 
     v = sub.add_parser("validate", help="check a dataset's integrity and business rules")

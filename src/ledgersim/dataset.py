@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 from ledgersim import __version__, pipeline
 from ledgersim.engine import Engine, LocalEngine
 from ledgersim.errors import DatasetError, LedgersimError
-from ledgersim.io.duckdb_build import DB_FILE, build_duckdb, duckdb_content
+from ledgersim.io.duckdb_build import DB_FILE, DEFAULT_MEMORY, DuckDBMemoryError, build_duckdb, duckdb_content
 from ledgersim.io.files import FORMATS, Target, serialize, write_part
 from ledgersim.io.manifest import (MANIFEST, PARTS_DIR, RUN_FILE, STATE_DIR, dumps, marker_path, read_manifest,
                                    task_chunk_path, write_manifest)
@@ -223,7 +223,7 @@ def prepare_output(out: Path, overwrite: bool) -> None:
 def _looks_like_dataset(out: Path) -> bool:
     names = {p.name for p in out.iterdir()}
     return bool(names) and names <= {"tables", "truth", "tasks", "exports", DB_FILE, f".{DB_FILE}.tmp",
-                                     f".{DB_FILE}.tmp.wal", f".{MANIFEST}.tmp", STATE_DIR}
+                                     f".{DB_FILE}.tmp.wal", f".{DB_FILE}.spill.tmp", f".{MANIFEST}.tmp", STATE_DIR}
 
 
 def _prepare_remote(target: Target, overwrite: bool) -> None:
@@ -327,12 +327,14 @@ def generate(
     resume: bool = False,
     progress: Progress | None = None,
     duckdb_threads: int | None = None,
+    duckdb_memory: str | None = DEFAULT_MEMORY,
 ) -> dict[str, Any]:
     """Write the dataset of ``scenario`` to ``out`` (a path or fsspec URL); returns the manifest.
 
     The engine's workers are released (``engine.close()``) once the partitions
     are written; the engine can be used again. ``duckdb_threads`` defaults to
-    the engine's worker count.
+    the engine's worker count; ``duckdb_memory`` is DuckDB's memory budget while
+    it builds ``ledger.duckdb`` (a DuckDB size; ``None``: DuckDB's default).
     """
     bad = [f for f in formats if f not in FORMATS]
     if bad:
@@ -360,7 +362,8 @@ def generate(
     plan = make_plan(scenario)
     try:
         with _interrupt_guard():
-            manifest = _generate(plan, target, formats, engine, duckdb, resume, progress, duckdb_threads)
+            manifest = _generate(plan, target, formats, engine, duckdb, resume, progress, duckdb_threads,
+                                 duckdb_memory)
     finally:
         engine.close()
         progress.close()
@@ -397,7 +400,7 @@ def _stop_if_interrupted() -> None:
 
 
 def _generate(plan: Plan, target: Target, formats: tuple[str, ...], engine: Engine, duckdb: bool, resume: bool,
-              progress: Progress, duckdb_threads: int | None) -> dict[str, Any]:
+              progress: Progress, duckdb_threads: int | None, duckdb_memory: str | None) -> dict[str, Any]:
     scenario = plan.scenario
     parts = plan.partitions
     progress.phase("census", len(parts))
@@ -442,8 +445,8 @@ def _generate(plan: Plan, target: Target, formats: tuple[str, ...], engine: Engi
     with ThreadPoolExecutor(max_workers=1) as background:
         db_future = None
         if duckdb:
-            db_future = background.submit(_build_database, target, threads, lambda name: progress.advance(),
-                                          connections.append)
+            db_future = background.submit(_build_database, target, threads, duckdb_memory,
+                                          lambda name: progress.advance(), connections.append)
         try:
             task_files, task_summary = _assemble_tasks(target, plan, [results[i] for i in sorted(results)])
             progress.advance()
@@ -451,7 +454,8 @@ def _generate(plan: Plan, target: Target, formats: tuple[str, ...], engine: Engi
                 db_content = db_future.result()
         except BaseException:
             for con in connections:  # do not wait for the database on Ctrl-C or an error
-                con.interrupt()
+                with contextlib.suppress(Exception):  # it may be closed already
+                    con.interrupt()
             raise
     files += task_files
     files.sort(key=lambda f: f["path"])
@@ -500,15 +504,26 @@ def _assemble_tasks(target: Target, plan: Plan, results: list[PartResult]) -> tu
     return files.finish(), summary
 
 
-def _build_database(target: Target, threads: int, on_table: Any, on_connect: Any = None) -> dict[str, str]:
+def _build_database(target: Target, threads: int, memory: str | None, on_table: Any,
+                    on_connect: Any = None) -> dict[str, str]:
+    try:
+        return _build_database_at(target, threads, memory, on_table, on_connect)
+    except DuckDBMemoryError as exc:
+        raise DuckDBMemoryError(f"{exc}; finish the run with a larger budget: ledgersim generate --resume "
+                                f"{target.url} --duckdb-memory 4GB") from None
+
+
+def _build_database_at(target: Target, threads: int, memory: str | None, on_table: Any,
+                       on_connect: Any = None) -> dict[str, str]:
     if target.local is not None:
-        path = build_duckdb(target.local, threads=threads, on_table=on_table, on_connect=on_connect)
+        path = build_duckdb(target.local, threads=threads, memory_limit=memory, on_table=on_table,
+                            on_connect=on_connect)
         return duckdb_content(path, threads=threads)
     # a remote output: read the parts through fsspec, build locally, upload the finished file
     with tempfile.TemporaryDirectory(prefix="ledgersim-db-") as tmp:
         source = target.fs.unstrip_protocol(target.path(""))
-        path = build_duckdb(Path(tmp), threads=threads, on_table=on_table, source=source, filesystem=target.fs,
-                            on_connect=on_connect)
+        path = build_duckdb(Path(tmp), threads=threads, memory_limit=memory, on_table=on_table, source=source,
+                            filesystem=target.fs, on_connect=on_connect)
         content = duckdb_content(path, threads=threads)
         target.fs.put_file(str(path), target.path(f".{DB_FILE}.tmp"))
         target.fs.mv(target.path(f".{DB_FILE}.tmp"), target.path(DB_FILE))

@@ -263,3 +263,29 @@ def test_duckdb_build_still_enforces_primary_and_foreign_keys(tmp_path: Path, ti
     assert ("invoices", "PRIMARY KEY") in kinds and ("invoices", "FOREIGN KEY") in kinds
     assert ("mentions", "PRIMARY KEY") in kinds and ("customers", "FOREIGN KEY") in kinds
     assert json.loads((tiny_dataset / "manifest.json").read_text())["duckdb"]["content"]
+
+
+def test_duckdb_memory_budget_too_small_is_a_clear_error_and_the_run_resumes(tmp_path: Path,
+                                                                               tiny_dataset: Path) -> None:
+    out = tmp_path / "budget"
+    r = cli("generate", "--preset", "tiny", "--workers", "1", "--out", str(out), "--duckdb-memory", "5MB", "--quiet")
+    assert r.returncode == 2, r.stderr
+    assert "--duckdb-memory" in r.stderr and f"--resume {out}" in r.stderr and "Traceback" not in r.stderr
+    assert not (out / "manifest.json").exists()
+    r = cli("generate", "--resume", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert_same(tiny_dataset, out)
+    r = cli("generate", "--preset", "tiny", "--out", str(tmp_path / "x"), "--duckdb-memory", "lots")
+    assert r.returncode == 2 and "--duckdb-memory: 'lots'" in r.stderr
+
+
+def test_no_duckdb_writes_everything_else(tmp_path: Path, tiny_dataset: Path) -> None:
+    out = tmp_path / "nodb"
+    r = cli("generate", "--preset", "tiny", "--workers", "1", "--out", str(out), "--no-duckdb", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert not (out / DB_FILE).exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["duckdb"] is None
+    same = json.loads((tiny_dataset / "manifest.json").read_text())
+    assert manifest["files"] == same["files"]
+    assert validate(out).ok
