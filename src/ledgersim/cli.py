@@ -12,8 +12,6 @@ from typing import Sequence
 from ledgersim import __version__
 from ledgersim.errors import LedgersimError
 
-DEFAULT_DUCKDB_MEMORY = "512MB"  # = ledgersim.io.duckdb_build.DEFAULT_MEMORY, without importing DuckDB to parse flags
-
 
 def _summary(manifest: dict, seconds: float | None, out: Path) -> str:
     from ledgersim.report import summary_text
@@ -43,7 +41,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     if args.workers is not None and args.workers < 1:
         raise LedgersimError(f"--workers: must be >= 1 (got {args.workers})")
-    if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", args.duckdb_memory.strip(), re.IGNORECASE):
+    memory = args.duckdb_memory.strip() if args.duckdb_memory is not None else None
+    if memory is not None and not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", memory, re.IGNORECASE):
         raise LedgersimError(f"--duckdb-memory: {args.duckdb_memory!r} is not a size; give e.g. 512MB or 4GB")
     with_db = not args.no_duckdb and (stored_run(out)["duckdb"] if args.resume else True)
     engine = make_engine(args.workers, args.engine, args.scheduler)
@@ -51,7 +50,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     try:
         manifest = generate(scenario, out, formats=formats, engine=engine, overwrite=args.overwrite,
                             resume=bool(args.resume), progress=progress_for(args.quiet), duckdb=with_db,
-                            duckdb_memory=args.duckdb_memory.strip())
+                            duckdb_memory=memory)
     except KeyboardInterrupt:
         print(f"ledgersim: interrupted; no manifest.json was written. Finish the run with: "
               f"ledgersim generate --resume {out}", file=sys.stderr)
@@ -141,9 +140,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--overwrite", action="store_true", help="replace an existing dataset in --out")
     g.add_argument("--quiet", action="store_true", help="print nothing on success and show no progress bar")
     g.add_argument("--no-duckdb", action="store_true", help="write no ledger.duckdb (Parquet, truth and tasks only)")
-    g.add_argument("--duckdb-memory", default=DEFAULT_DUCKDB_MEMORY, metavar="SIZE",
-                   help=f"memory budget of DuckDB while it builds ledger.duckdb and its key indexes "
-                        f"(default {DEFAULT_DUCKDB_MEMORY}; it spills to disk beyond it)")
+    g.add_argument("--duckdb-memory", default=None, metavar="SIZE",
+                   help="cap DuckDB's memory while it builds ledger.duckdb (e.g. 2GB; it spills to disk beyond it, "
+                        "but each key index must fit); default: DuckDB's own, 80%% of RAM")
     g.set_defaults(func=cmd_generate)
 
     v = sub.add_parser("validate", help="check a dataset's integrity and business rules")

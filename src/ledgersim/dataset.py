@@ -39,7 +39,7 @@ from ledgersim.errors import DatasetError, LedgersimError
 from ledgersim.io.duckdb_build import DB_FILE, DEFAULT_MEMORY, DuckDBMemoryError, build_duckdb, duckdb_content
 from ledgersim.io.files import FORMATS, Target, serialize, write_part
 from ledgersim.io.manifest import (MANIFEST, PARTS_DIR, RUN_FILE, STATE_DIR, dumps, marker_path, read_manifest,
-                                   task_chunk_path, write_manifest)
+                                   TASKS_DONE, task_chunk_path, write_manifest)
 from ledgersim.plan import Offsets, Partition, Plan, make_plan
 from ledgersim.schema import BY_NAME, TABLES
 from ledgersim.spec.models import Scenario
@@ -299,8 +299,9 @@ def _scenario_diff(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> st
     return "; ".join(out[:3])
 
 
-def _reusable(target: Target, index: int) -> PartResult | None:
-    """The result of a partition a previous run completed, if its files are all still there."""
+def _reusable(target: Target, index: int, need_chunks: bool = True) -> PartResult | None:
+    """The result of a partition a previous run completed, if its files are all still there
+    (and its task-file chunks, unless the task files were already assembled)."""
     rel = marker_path(index)
     if not target.exists(rel):
         return None
@@ -308,11 +309,11 @@ def _reusable(target: Target, index: int) -> PartResult | None:
         marker = json.loads(target.read_bytes(rel))
     except ValueError:
         return None
-    for f in marker["files"] + marker.get("tasks", {}).get("chunks", []):
+    if "tasks" not in marker:  # written by a version that built task files at the end
+        return None
+    for f in marker["files"] + (marker["tasks"]["chunks"] if need_chunks else []):
         if target.size(f["path"]) != f["bytes"]:
             return None
-    if "tasks" not in marker:
-        return None
     return PartResult(marker["files"], marker["tallies"], index, marker["tasks"])
 
 
@@ -416,9 +417,10 @@ def _generate(plan: Plan, target: Target, formats: tuple[str, ...], engine: Engi
         files += [w.entry() for w in write_part(target, table, BY_NAME[name].path, formats)]
         progress.advance(table.num_rows, n=0)
     results: dict[int, PartResult] = {}
+    assembled = _assembled_tasks(target) if resume else None
     if resume:
         for part in parts:
-            done = _reusable(target, part.index)
+            done = _reusable(target, part.index, need_chunks=assembled is None)
             if done is not None:
                 results[part.index] = done
                 progress.advance(done.rows)
@@ -448,7 +450,10 @@ def _generate(plan: Plan, target: Target, formats: tuple[str, ...], engine: Engi
             db_future = background.submit(_build_database, target, threads, duckdb_memory,
                                           lambda name: progress.advance(), connections.append)
         try:
-            task_files, task_summary = _assemble_tasks(target, plan, [results[i] for i in sorted(results)])
+            if assembled is None:
+                task_files, task_summary = _assemble_tasks(target, plan, [results[i] for i in sorted(results)])
+            else:  # an earlier attempt got this far: its task files are in place
+                task_files, task_summary = assembled["files"], assembled["summary"]
             progress.advance()
             if db_future is not None:
                 db_content = db_future.result()
@@ -501,7 +506,20 @@ def _assemble_tasks(target: Target, plan: Plan, results: list[PartResult]) -> tu
     except BaseException:
         files.abort()
         raise
-    return files.finish(), summary
+    entries = files.finish()
+    # a resumed run (say after DuckDB ran out of its budget) reuses these instead of the deleted chunks
+    target.put_bytes(TASKS_DONE, dumps({"files": entries, "summary": summary}))
+    return entries, summary
+
+
+def _assembled_tasks(target: Target) -> dict[str, Any] | None:
+    """The task files an interrupted run already assembled, if they are all still in place."""
+    if not target.exists(TASKS_DONE):
+        return None
+    done = json.loads(target.read_bytes(TASKS_DONE))
+    if any(target.size(f["path"]) != f["bytes"] for f in done["files"]):
+        return None
+    return done
 
 
 def _build_database(target: Target, threads: int, memory: str | None, on_table: Any,
@@ -509,8 +527,8 @@ def _build_database(target: Target, threads: int, memory: str | None, on_table: 
     try:
         return _build_database_at(target, threads, memory, on_table, on_connect)
     except DuckDBMemoryError as exc:
-        raise DuckDBMemoryError(f"{exc}; finish the run with a larger budget: ledgersim generate --resume "
-                                f"{target.url} --duckdb-memory 4GB") from None
+        raise DuckDBMemoryError(f"{exc}; finish the run with a larger budget (or none): ledgersim generate "
+                                f"--resume {target.url} [--duckdb-memory SIZE]") from None
 
 
 def _build_database_at(target: Target, threads: int, memory: str | None, on_table: Any,

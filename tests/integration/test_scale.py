@@ -272,9 +272,13 @@ def test_duckdb_memory_budget_too_small_is_a_clear_error_and_the_run_resumes(tmp
     assert r.returncode == 2, r.stderr
     assert "--duckdb-memory" in r.stderr and f"--resume {out}" in r.stderr and "Traceback" not in r.stderr
     assert not (out / "manifest.json").exists()
+    written = {p: p.stat().st_mtime_ns for p in out.rglob("part-*.parquet") if STATE_DIR not in p.parts}
+    written |= {p: p.stat().st_mtime_ns for p in (out / "tasks").rglob("*.jsonl")}
     r = cli("generate", "--resume", str(out), "--quiet")
     assert r.returncode == 0, r.stderr
     assert_same(tiny_dataset, out)
+    # the partitions and the assembled task files were reused, not written again (global tables are)
+    assert {p: p.stat().st_mtime_ns for p in written} == written
     r = cli("generate", "--preset", "tiny", "--out", str(tmp_path / "x"), "--duckdb-memory", "lots")
     assert r.returncode == 2 and "--duckdb-memory: 'lots'" in r.stderr
 

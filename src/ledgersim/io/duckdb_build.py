@@ -12,11 +12,12 @@ is only the order of the work and the memory it may take:
   row by row, and still verifies uniqueness and NOT NULL (a duplicate fails
   the build). Only a table that references itself declares its key up front,
   because its foreign key needs it while its own rows go in.
-* DuckDB gets a fixed memory budget (``memory_limit``, default 512 MB) and
-  spills to a folder beside the database. The key indexes grow with the
-  rows; without a budget they would all stay in memory (1.25 GB at ten times
-  ``demo`` when two tables were loaded at once, against 0.3 GB at ``demo``).
-  Loading one table at a time is what lets DuckDB keep to the budget.
+* Loading one table at a time keeps in memory only the indexes that table
+  needs (its own and its parents'); two tables at once took 1.25 GB at ten
+  times ``demo``, one at a time 0.77 GB. DuckDB builds an ART index in
+  memory (its documented limit), so this phase still grows with the largest
+  tables. ``memory_limit`` caps DuckDB (it then spills to a folder beside
+  the database) and fails clearly when an index cannot fit.
 
 The row order of every table is the order of its part files (partition
 order), whatever the number of threads.
@@ -36,7 +37,7 @@ from ledgersim.errors import LedgersimError
 from ledgersim.schema import MONEY, TABLES, Table
 
 DB_FILE = "ledger.duckdb"
-DEFAULT_MEMORY = "512MB"
+DEFAULT_MEMORY: str | None = None  # DuckDB's own default: 80% of RAM
 
 
 class DuckDBMemoryError(LedgersimError):
@@ -139,8 +140,8 @@ def build_duckdb(root: Path, threads: int | None = None, memory_limit: str | Non
     """Build ``root/ledger.duckdb`` from the Parquet files under ``root`` (or ``source``).
 
     ``threads``: DuckDB threads (default: all cores). ``memory_limit``: DuckDB's
-    budget (a DuckDB size such as ``"512MB"`` or ``"4GB"``; ``None``: DuckDB's own
-    default, 80% of RAM). ``source``/``filesystem``: read the Parquet files from
+    budget (a DuckDB size such as ``"4GB"``; ``None``: DuckDB's own default, 80%
+    of RAM). ``source``/``filesystem``: read the Parquet files from
     an fsspec URL through that filesystem instead of from ``root``.
     ``on_table`` is called with each table's name once it is complete;
     ``on_connect`` with the connection (another thread may ``interrupt()`` it).

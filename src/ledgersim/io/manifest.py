@@ -24,6 +24,7 @@ STATE_DIR = ".ledgersim"
 RUN_FILE = f"{STATE_DIR}/run.json"
 PARTS_DIR = f"{STATE_DIR}/parts"
 TASKS_DIR = f"{STATE_DIR}/tasks"
+TASKS_DONE = f"{STATE_DIR}/tasks.json"
 
 
 def dumps(data: Any, sort_keys: bool = True) -> bytes:

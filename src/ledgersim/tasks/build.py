@@ -172,8 +172,9 @@ def partition_tasks(sc: Scenario, index: int, tables: Mapping[str, pa.Table], fx
         stats["customer_overlap"][s] = int(straddles[in_s].sum())
         stats["lines"][s] = int(len(rows))
         stats["mentions"][s] = int(len(m_rows))
-        stats["labels"][s] = dict(Counter(m_label[m_rows].tolist()))
-        stats["templates"][s] = sorted(set(template[rows].tolist()))
+        labels, counts = np.unique(m_label[m_rows], return_counts=True)
+        stats["labels"][s] = dict(zip(labels.tolist(), counts.tolist()))
+        stats["templates"][s] = np.unique(template[rows]).tolist()
         surf_split.append(np.full(len(m_rows), s))
         surf_rows.append(m_rows)
         if not len(rows):
