@@ -8,7 +8,7 @@ Same measurement as ``bench/throughput.py``: wall time of a fresh
 task files, the manifest), peak summed RSS of the process and its workers,
 bytes on disk. ``--config`` is passed on to ``generate`` (for example a file
 with ``tasks: {build: [ner, er, recon]}`` to leave out the agent episodes,
-about 2.8 kB a line, which at full size would not fit a 50 GB disk).
+about 2.6 kB a line, which at full size would take about 26 GB).
 With ``--scale F`` (< 1) it generates that fraction of ``large`` and also
 prints a linear extrapolation to the full preset, labelled as such.
 Unless ``--keep``, the output is deleted afterwards.
