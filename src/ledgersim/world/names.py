@@ -11,13 +11,12 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
 
 from ledgersim.frames import index_of
+from ledgersim.reference import yaml_data
 
 N_STEMS = 96
 N_DESCRIPTORS = 40
@@ -56,11 +55,9 @@ class _Tables:
     forms: dict[str, _Forms]
 
 
-@functools.cache
 def name_lists() -> dict[str, Any]:
     """The parsed ``names.yaml`` (word lists, legal forms, bank abbreviations), read once."""
-    text = resources.files("ledgersim.data").joinpath("names.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml_data("names.yaml")
 
 
 @functools.cache
