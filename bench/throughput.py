@@ -4,15 +4,18 @@ with a plain Faker generator making the same number of rows.
 Usage (from the repo root, after ``make run`` or ``make test`` built .venv):
 
     .venv/bin/python bench/throughput.py [--preset demo] [--scales 1,10] [--workers 1,2] [--engine process]
+                                         [--config FILE] [--no-duckdb] [--no-baseline]
 
 Each run is a fresh ``ledgersim generate`` process writing Parquet, DuckDB (with
-every primary and foreign key) and the manifest into a temporary directory;
+every primary and foreign key), the task files and the manifest into a temporary directory;
 the time is the wall time of the whole process, interpreter start included.
 Peak memory is the largest sum of RSS over the process and all its children,
 sampled every 20 ms. For each scale the reference generator
 (``bench/faker_baseline.py``: Python loops with Faker, CSV files) is run with
 ledgersim's row counts of customers, contracts, invoices and bank
-transactions, and timed the same way.
+transactions, and timed the same way. ``--config`` and ``--no-duckdb`` are
+passed on to ``generate``: ``--no-duckdb --config bench/tables-only.yaml``
+measures the simulation alone (tables and truth, no database, no task files).
 """
 
 from __future__ import annotations
@@ -63,9 +66,9 @@ def disk_mib(out: Path) -> float:
     return sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 2**20
 
 
-def run(preset: str, workers: int, scale: float, out: Path, engine: str) -> dict:
+def run(preset: str, workers: int, scale: float, out: Path, engine: str, extra: list[str]) -> dict:
     cmd = [sys.executable, "-m", "ledgersim.cli", "generate", "--preset", preset, "--out", str(out),
-           "--workers", str(workers), "--scale", str(scale), "--engine", engine, "--quiet", "--overwrite"]
+           "--workers", str(workers), "--scale", str(scale), "--engine", engine, "--quiet", "--overwrite", *extra]
     seconds, peak, _ = timed(cmd)
     manifest = json.loads((out / "manifest.json").read_text())
     tables = manifest["tables"]
@@ -97,7 +100,12 @@ def main() -> None:
     ap.add_argument("--engine", default="process", choices=("process", "dask"))
     ap.add_argument("--no-baseline", action="store_true", help="skip the Faker reference generator")
     ap.add_argument("--keep", help="write the datasets here instead of a temporary directory")
+    ap.add_argument("--config", help="scenario overrides (YAML) passed on to generate, e.g. bench/tables-only.yaml")
+    ap.add_argument("--no-duckdb", action="store_true", help="pass --no-duckdb to generate")
     args = ap.parse_args()
+    extra = (["--config", args.config] if args.config else []) + (["--no-duckdb"] if args.no_duckdb else [])
+    if extra:
+        print(f"generate runs with: {' '.join(extra)}", file=sys.stderr)
     workers = [int(x) for x in args.workers.split(",")]
     scales = [float(x) for x in args.scales.split(",")]
     results: list[dict] = []
@@ -105,7 +113,7 @@ def main() -> None:
         base = Path(args.keep) if args.keep else Path(tmp)
         for scale in scales:
             for w in workers:
-                r = run(args.preset, w, scale, base / f"s{scale:g}-w{w}", args.engine)
+                r = run(args.preset, w, scale, base / f"s{scale:g}-w{w}", args.engine, extra)
                 results.append(r)
                 print(f"  done: scale {scale:g}, {w} worker(s): {r['seconds']:.2f} s", file=sys.stderr, flush=True)
             if not args.no_baseline:
@@ -115,6 +123,8 @@ def main() -> None:
                       flush=True)
     head = (f"{'generator':<18}{'preset':<7}{'scale':>6}{'workers':>8}{'seconds':>9}{'bank txns':>11}{'rows':>12}"
             f"{'txns/s':>10}{'rows/s':>11}{'peak RSS MiB':>14}{'disk MiB':>10}")
+    if extra:
+        print(f"ledgersim generate ran with {' '.join(extra)}")
     print(head)
     for r in results:
         print(f"{r['name']:<18}{r['preset']:<7}{r['scale']:>6g}{r['workers']:>8}{r['seconds']:>9.2f}"
