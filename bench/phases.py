@@ -1,6 +1,7 @@
 """Where the time of ``ledgersim generate`` goes.
 
     .venv/bin/python bench/phases.py [--preset demo] [--scale 1] [--workers 2] [--top 25]
+                                     [--config FILE] [--no-duckdb]
 
 Three measurements, each printed as it is taken:
 
@@ -63,14 +64,17 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=None)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--config", help="scenario overrides (YAML), as for generate")
+    ap.add_argument("--no-duckdb", action="store_true", help="generate without ledger.duckdb (and skip step 2)")
     args = ap.parse_args()
-    scenario = build_scenario(args.preset, scale=args.scale)
+    scenario = build_scenario(args.preset, args.config, scale=args.scale)
     print(f"imports: {IMPORTED - START:.2f} s")
     with tempfile.TemporaryDirectory(prefix="ledgersim-profile-") as tmp:
         out = Path(tmp) / "dataset"
         timeline = Timeline()
         begin = time.perf_counter()
-        manifest = generate(scenario, out, engine=make_engine(args.workers), progress=timeline)
+        manifest = generate(scenario, out, engine=make_engine(args.workers), progress=timeline,
+                            duckdb=not args.no_duckdb)
         end = time.perf_counter()
         marks = timeline.marks + [("(end)", end)]
         txns = manifest["tables"]["bank_transactions"]["rows"]
@@ -79,14 +83,15 @@ def main() -> None:
         for (name, at), (_, nxt) in zip(marks, marks[1:]):
             print(f"  {name:<12} {nxt - at:7.2f} s")
 
-        again = Path(tmp) / "db"
-        again.mkdir()
-        for name in ("tables", "truth"):
-            (again / name).symlink_to(out / name)
-        began = time.perf_counter()
-        build_duckdb(again, threads=args.workers)
-        print(f"ledger.duckdb alone, {args.workers} DuckDB threads: {time.perf_counter() - began:.2f} s")
-        shutil.rmtree(again)
+        if not args.no_duckdb:
+            again = Path(tmp) / "db"
+            again.mkdir()
+            for name in ("tables", "truth"):
+                (again / name).symlink_to(out / name)
+            began = time.perf_counter()
+            build_duckdb(again, threads=args.workers)
+            print(f"ledger.duckdb alone, {args.workers} DuckDB threads: {time.perf_counter() - began:.2f} s")
+            shutil.rmtree(again)
 
         plan = make_plan(scenario)
         offsets = plan.offsets([pipeline.census(plan, p) for p in plan.partitions])
