@@ -38,7 +38,7 @@ from ledgersim.engine import Engine, LocalEngine
 from ledgersim.errors import DatasetError, LedgersimError
 from ledgersim.io.duckdb_build import DB_FILE, DEFAULT_MEMORY, DuckDBMemoryError, build_duckdb, duckdb_content
 from ledgersim.io.files import FORMATS, Target, serialize, write_part
-from ledgersim.io.manifest import (MANIFEST, PARTS_DIR, RUN_FILE, STATE_DIR, dumps, marker_path, read_manifest,
+from ledgersim.io.manifest import (MANIFEST, RUN_FILE, STATE_DIR, dumps, marker_path, read_manifest,
                                    TASKS_DONE, task_chunk_path, write_manifest)
 from ledgersim.plan import Offsets, Partition, Plan, make_plan
 from ledgersim.schema import BY_NAME, TABLES

@@ -26,10 +26,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ledgersim.errors import DatasetError
 from ledgersim.frames import index_of, ranges
 from ledgersim.io.files import TMP_SUFFIX, Target, serialize
 from ledgersim.observe.templates import templates
-from ledgersim.errors import DatasetError
 from ledgersim.schema import BY_NAME, NER_LABELS
 from ledgersim.spec.models import Scenario
 from ledgersim.tasks import actions as actions_task
