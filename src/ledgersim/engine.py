@@ -127,12 +127,17 @@ class ProcessEngine(_Base):
         if pool is None:
             return
         procs = list(getattr(pool, "_processes", {}).values())
+        # The pool's manager thread also reaps the workers it sees die; until it
+        # has finished, a process it reaped first can still report is_alive().
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for p in procs:
             if p.is_alive():
                 p.kill()
         for p in procs:
             p.join(timeout=5)
+        if manager is not None:
+            manager.join(timeout=10)
 
     def close(self) -> None:
         pool, self._pool = self._pool, None
