@@ -12,6 +12,7 @@ shut down by ``close()`` (also on Ctrl-C, without waiting for running work).
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -184,8 +185,11 @@ class DaskEngine(_Base):
                     ) from exc
                 self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
             else:
+                # Only CRITICAL: a worker whose heartbeat races the shutdown logs
+                # a traceback at ERROR. Task failures still reach us through
+                # future.result(), and lost workers through the client.
                 self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                             dashboard_address=None, silence_logs=40)
+                                             dashboard_address=None, silence_logs=logging.CRITICAL)
                 self._client = Client(self._cluster)
         return self._client
 

@@ -55,6 +55,25 @@ def test_process_engine_abort_ends_its_workers() -> None:
     assert e._pool is None
 
 
+def log_like_a_dying_worker(x: int) -> int:
+    import logging
+
+    logging.getLogger("distributed.worker").error("Failed to communicate with scheduler during heartbeat.")
+    return x
+
+
+def test_dask_local_cluster_keeps_worker_log_noise_off_stderr(capfd) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("distributed")
+    from ledgersim.engine import DaskEngine
+
+    e = DaskEngine(1)
+    try:
+        assert list(e.run(log_like_a_dying_worker, [7])) == [(0, 7)]
+    finally:
+        e.close()
+    assert "heartbeat" not in capfd.readouterr().err
+
+
 def test_make_engine_choices() -> None:
     assert isinstance(make_engine(1), LocalEngine)
     assert isinstance(make_engine(2), ProcessEngine) and make_engine(2).workers == 2
