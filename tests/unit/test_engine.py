@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import time
 
@@ -10,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from ledgersim.dataset import Progress, RichProgress, progress_for
-from ledgersim.engine import LocalEngine, ProcessEngine, make_engine
+from ledgersim.engine import DaskEngine, LocalEngine, ProcessEngine, make_engine
 from ledgersim.errors import LedgersimError
 from ledgersim.io.files import Target, serialize, write_part
 
@@ -56,16 +57,12 @@ def test_process_engine_abort_ends_its_workers() -> None:
 
 
 def log_like_a_dying_worker(x: int) -> int:
-    import logging
-
     logging.getLogger("distributed.worker").error("Failed to communicate with scheduler during heartbeat.")
     return x
 
 
 def test_dask_local_cluster_keeps_worker_log_noise_off_stderr(capfd) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("distributed")
-    from ledgersim.engine import DaskEngine
-
     e = DaskEngine(1)
     try:
         assert list(e.run(log_like_a_dying_worker, [7])) == [(0, 7)]
